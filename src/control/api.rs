@@ -1,0 +1,253 @@
+//! The vocabulary of the control interface: the commands a console or the CLI
+//! sends, the replies they get, the snapshot of live state and the events that
+//! follow it. The same types travel in-process and, as JSON, over the control
+//! socket, so nothing here may hold a handle or a channel.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A request to the engine. Each one gets exactly one [`Reply`] or a [`ControlError`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// Users of the live configuration, in extension order.
+    ListUsers,
+    /// One user's details and SIP identifiers; the password only with `reveal`.
+    ShowUser { extension: String, reveal: bool },
+    /// Stages a new user. Without a password a strong one is generated.
+    AddUser { user: NewUser },
+    /// Stages the removal of a user.
+    RemoveUser { extension: String },
+    /// What is staged, against the live configuration.
+    Diff,
+    /// Validates the staged configuration and promotes it as a new revision.
+    Apply,
+    /// On an empty store, stages and applies the demo office.
+    LoadDemo,
+    /// Registrations and live calls of the running PBX.
+    Status,
+    /// Call records, newest first.
+    Calls { limit: Option<usize> },
+    /// The whole live state at once; what a console starts from.
+    Snapshot,
+}
+
+/// The fields a new user is created with.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub extension: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub gsm: Option<String>,
+    pub voicemail: bool,
+    pub outgoing_number: Option<String>,
+    pub multiple_calls: bool,
+    pub sip_password: Option<String>,
+}
+
+/// The answer to a [`Command`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Reply {
+    Users {
+        users: Vec<UserRow>,
+    },
+    User {
+        user: UserRow,
+        sip: SipIdentifiers,
+    },
+    /// A user was staged; `generated_password` is set when switchboard chose it.
+    UserAdded {
+        extension: String,
+        generated_password: Option<String>,
+    },
+    UserRemoved {
+        extension: String,
+    },
+    Diff {
+        changes: Vec<Change>,
+    },
+    Applied {
+        revision: u64,
+    },
+    NothingToApply,
+    DemoLoaded {
+        revision: u64,
+        users: usize,
+    },
+    Status {
+        status: Status,
+    },
+    Calls {
+        calls: Vec<CallRecord>,
+    },
+    Snapshot {
+        snapshot: Snapshot,
+    },
+}
+
+/// Why a command was not carried out. `field` names the offending input, when
+/// there is one, so a form can mark it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ControlError {
+    pub kind: ErrorKind,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The input breaks a rule (bad extension, duplicate, …).
+    Invalid,
+    /// The thing named does not exist.
+    NotFound,
+    /// Refused in this state (a non-empty store for the demo, no PBX running, …).
+    Refused,
+    /// The caller lacks the right for this command.
+    Forbidden,
+    /// The store or the engine failed.
+    Internal,
+}
+
+impl ControlError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, field: None, message: message.into() }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self { kind: ErrorKind::Invalid, field: Some(field.to_string()), message: message.into() }
+    }
+}
+
+/// A user as the users list shows it; also the JSON shape of `user list --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub extension: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub gsm: Option<String>,
+    pub voicemail: bool,
+    pub outgoing_number: Option<String>,
+    pub multiple_calls: bool,
+}
+
+/// What a phone needs to be configured for a user (the SIP identifiers tab).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SipIdentifiers {
+    pub username: String,
+    pub domain: String,
+    /// Only present when revealing was asked for.
+    pub password: Option<String>,
+    pub proxy: String,
+}
+
+/// One difference between staged and live configuration, in the product's words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// What changed, e.g. "user 1003".
+    pub subject: String,
+    /// How, e.g. "added", "removed", "name: Ann → Anne".
+    pub description: String,
+}
+
+/// A binding of a user to a contact address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationView {
+    pub user: String,
+    pub contact: String,
+    pub transport: String,
+    pub user_agent: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    /// The caller is being challenged or the callee's phones are being tried.
+    Calling,
+    Ringing,
+    Answered,
+}
+
+/// A call in progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveCall {
+    pub id: String,
+    pub caller: String,
+    pub callee: String,
+    pub state: CallState,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub answered_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    Answered,
+    Busy,
+    Cancelled,
+    NoAnswer,
+    NotFound,
+    Unavailable,
+    Failed,
+}
+
+/// A finished call, as kept in the store; also the JSON shape of `calls --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallRecord {
+    pub id: String,
+    pub caller: String,
+    pub callee: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub answered_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ended_at: OffsetDateTime,
+    pub outcome: CallOutcome,
+}
+
+/// The JSON shape of `status --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub registrations: Vec<RegistrationView>,
+    pub calls: Vec<LiveCall>,
+}
+
+/// Everything a console shows, at one moment. Events then keep it current.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    #[serde(with = "time::serde::rfc3339")]
+    pub taken_at: OffsetDateTime,
+    /// Whether a PBX is running on this store (false when the CLI opened it alone).
+    pub pbx_running: bool,
+    pub domain: String,
+    pub proxy: String,
+    pub revision: u64,
+    pub pending_changes: usize,
+    pub users: Vec<UserRow>,
+    pub registrations: Vec<RegistrationView>,
+    pub calls: Vec<LiveCall>,
+}
+
+/// Something that happened after a snapshot. A subscriber that falls behind
+/// gets [`Event::Lagged`] and should take a fresh snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The full, current list of one user's registrations.
+    Registrations { user: String, registrations: Vec<RegistrationView> },
+    /// A call started or changed state.
+    CallUpdated { call: LiveCall },
+    /// A call ended; its record is in the store.
+    CallEnded { record: CallRecord },
+    /// Staged or live configuration changed; users and counts should be re-read.
+    ConfigChanged { revision: u64, pending_changes: usize },
+    /// Events were lost; take a fresh snapshot.
+    Lagged,
+}
