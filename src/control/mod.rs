@@ -14,3 +14,24 @@ pub trait LiveState: Send + Sync {
     /// restart and without dropping calls in progress.
     fn config_applied(&self, revision: u64, config: &Config);
 }
+
+use std::future::Future;
+
+use api::{Command, ControlError, Event, Reply, Snapshot};
+use tokio::sync::mpsc;
+
+/// A connection to the engine, as the console and the CLI see it: in-process
+/// in the all-in-one binary, over the control socket otherwise. The console is
+/// written against this trait only.
+pub trait Link: Send + Sync + 'static {
+    /// Sends one command and waits for its reply.
+    fn request(&self, command: Command)
+        -> impl Future<Output = Result<Reply, ControlError>> + Send;
+
+    /// A snapshot of live state, then every event after it, in order. The
+    /// receiver is bounded: a subscriber that falls behind gets
+    /// [`Event::Lagged`] and should subscribe again.
+    fn subscribe(
+        &self,
+    ) -> impl Future<Output = Result<(Snapshot, mpsc::Receiver<Event>), ControlError>> + Send;
+}
