@@ -99,7 +99,7 @@ pub enum ValidationError {
     PasswordNotPrintable,
     #[error("SIP password is already used by another user; each user needs their own")]
     PasswordTaken,
-    #[error("domain must be a host name like pbx.example.com")]
+    #[error("domain must be a host name like pbx.example.com, or an IP address")]
     DomainFormat,
 }
 
@@ -293,7 +293,8 @@ pub fn validate_new_user(
 /// fields, and that extensions and SIP passwords are unique.
 pub fn validate_config(config: &Config) -> Result<(), ConfigError> {
     let settings_error = |error| ConfigError { subject: "settings".to_string(), error };
-    if !is_host_name(config.settings.domain.trim()) || config.settings.domain.trim().is_empty() {
+    let domain = &config.settings.domain;
+    if !is_host_name(domain) && domain.parse::<std::net::IpAddr>().is_err() {
         return Err(settings_error(ValidationError::DomainFormat));
     }
 

@@ -184,6 +184,12 @@ fn a_config_with_a_bad_domain_or_a_bad_user_field_is_refused() {
     let mut bad_domain = config(vec![]);
     bad_domain.settings.domain = "not a host".to_string();
     assert_eq!(validate_config(&bad_domain).unwrap_err().subject, "settings");
+    bad_domain.settings.domain = String::new();
+    assert_eq!(validate_config(&bad_domain).unwrap_err().subject, "settings");
+    for ip in ["192.168.1.10", "::1"] {
+        bad_domain.settings.domain = ip.to_string();
+        assert_eq!(validate_config(&bad_domain), Ok(()), "{ip}");
+    }
 
     let mut nameless = user("1001", "password-one");
     nameless.name = String::new();
