@@ -1,6 +1,7 @@
 //! The `switchboard` binary: parses the command line and hands it to the
 //! library ([`switchboard::cli::run`]).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -35,6 +36,7 @@ fn init_admin_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .without_time()
         .try_init();
 }

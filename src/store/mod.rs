@@ -151,7 +151,8 @@ fn prepare_directory(dir: &Path) -> Result<u32, StoreError> {
         return Err(directory_error(io::Error::other("it is not a directory")));
     }
     if metadata.mode() & 0o077 != 0 {
-        tracing::warn!(dir = %dir.display(), "data directory was readable by others; made it owner-only");
+        // Routine for a directory made by hand with mkdir, so not a warning.
+        tracing::info!(dir = %dir.display(), "data directory made owner-only");
         fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE)).map_err(directory_error)?;
     }
     Ok(metadata.uid())
