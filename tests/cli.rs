@@ -271,12 +271,14 @@ fn with_a_pbx_running_commands_go_through_its_control_socket() {
     // through the socket.
     let store = Arc::new(switchboard::store::Store::open(&data).expect("store opens"));
     let service = Arc::new(Service::new(store, Some(Arc::new(FakePbx)), event_channel()));
-    let server = runtime.block_on(async {
+    let server = {
+        // Binding needs the runtime's reactor.
+        let _entered = runtime.enter();
         let socket = ControlSocket::bind(&data).expect("socket binds");
-        tokio::spawn(socket.serve(service, async move {
+        runtime.spawn(socket.serve(service, async move {
             let _ = stopped.await;
         }))
-    });
+    };
 
     ok(&data, &["user", "add", "1001", "--name", "Anne Martin"]);
     assert_eq!(ok(&data, &["apply"]).trim(), "applied revision 1");
