@@ -8,12 +8,14 @@
 //!
 //! Layout of DIR (owner-only, 0700):
 //! - `lock`: held with an exclusive `flock` while the store is open;
+//! - `revision`: the last applied revision, kept outside sled to notice a lost log;
 //! - `store/`: the sled database, with the trees `meta` (schema version, live
 //!   revision), `config` (staged and live configuration), `revisions` and `calls`;
 //! - `control.sock`: the control socket of a running PBX (see [`crate::control`]).
 
 mod calls;
 mod diff;
+mod marker;
 mod schema;
 mod staging;
 
@@ -41,7 +43,7 @@ pub enum StoreError {
     Locked { dir: PathBuf },
     #[error("cannot open the data directory {}: {source}", dir.display())]
     Directory { dir: PathBuf, source: io::Error },
-    #[error("the store in {} is damaged ({detail}); it was left as it is", dir.display())]
+    #[error("the store in {} is damaged ({detail}); restore it from a backup or move it away", dir.display())]
     Damaged { dir: PathBuf, detail: String },
     #[error(
         "the store in {} has schema version {found}, which this switchboard does not \
@@ -98,8 +100,10 @@ impl Store {
             _lock: lock,
         };
 
-        schema::check_or_initialise(&store)?;
+        let recorded = marker::read(&store.dir).map_err(|detail| store.damaged(detail))?;
+        schema::check_or_initialise(&store, recorded.is_some())?;
         store.check_contents()?;
+        store.check_against_marker(recorded)?;
         Ok(store)
     }
 
@@ -117,6 +121,24 @@ impl Store {
     /// Writes everything to disk before returning.
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(|source| self.sled_error(source))
+    }
+
+    /// A live revision older than the one recorded beside the store means
+    /// applied revisions were lost; a store never marked gets its mark now.
+    fn check_against_marker(&self, recorded: Option<u64>) -> Result<(), StoreError> {
+        let (live, _) = self.live()?;
+        match recorded {
+            Some(recorded) if live < recorded => Err(self.damaged(format!(
+                "revision {recorded} was applied, but the store only holds revision {live}"
+            ))),
+            Some(recorded) if live == recorded => Ok(()),
+            _ => self.mark_revision(live),
+        }
+    }
+
+    fn mark_revision(&self, revision: u64) -> Result<(), StoreError> {
+        marker::write(&self.dir, revision)
+            .map_err(|source| StoreError::Directory { dir: self.dir.clone(), source })
     }
 
     fn sled_error(&self, source: sled::Error) -> StoreError {

@@ -14,9 +14,14 @@ pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// Marks a new, empty store with [`SCHEMA_VERSION`]; on an existing store,
 /// checks that its version is the one this build knows.
-pub(super) fn check_or_initialise(store: &Store) -> Result<(), StoreError> {
+/// `marked` says whether this directory held a store before (see
+/// [`super::marker`]): then a missing version means lost contents.
+pub(super) fn check_or_initialise(store: &Store, marked: bool) -> Result<(), StoreError> {
     let stored = store.meta.get(SCHEMA_KEY).map_err(|e| store.sled_error(e))?;
     let Some(bytes) = stored else {
+        if marked {
+            return Err(store.damaged("its contents are missing or unreadable"));
+        }
         return initialise(store);
     };
 

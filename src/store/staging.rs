@@ -175,6 +175,7 @@ impl Store {
         })?;
         self.flush()?;
         if let ApplyOutcome::Applied { revision, .. } = &outcome {
+            self.mark_revision(*revision)?;
             tracing::info!(revision, user = applied_by, "revision applied");
         }
         Ok(outcome)

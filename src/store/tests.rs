@@ -284,3 +284,37 @@ fn call_records_survive_reopening() {
     let store = Store::open(temp.path()).expect("store reopens");
     assert_eq!(store.calls(None).expect("calls"), [record]);
 }
+
+#[test]
+fn a_store_that_lost_its_contents_is_reported_not_started_afresh() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    {
+        let store = Store::open(temp.path()).expect("store opens");
+        with_domain(&store);
+        add(&store, user("1001", "Ann"));
+        store.apply("anne").expect("apply");
+    }
+    // As if sled had recovered nothing from a damaged log.
+    fs::remove_dir_all(temp.path().join("store")).expect("remove");
+    let Err(error) = Store::open(temp.path()) else {
+        panic!("an emptied store must be refused");
+    };
+    assert!(matches!(error, StoreError::Damaged { .. }), "{error:?}");
+}
+
+#[test]
+fn a_store_that_lost_applied_revisions_is_reported_damaged() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    {
+        let store = Store::open(temp.path()).expect("store opens");
+        with_domain(&store);
+        add(&store, user("1001", "Ann"));
+        store.apply("anne").expect("apply");
+    }
+    // As if revision 2 had been applied and then lost from the log.
+    fs::write(temp.path().join("revision"), "2\n").expect("write");
+    let Err(error) = Store::open(temp.path()) else {
+        panic!("a store behind its record must be refused");
+    };
+    assert!(error.to_string().contains("revision 2 was applied"), "{error}");
+}
