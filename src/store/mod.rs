@@ -43,7 +43,10 @@ pub enum StoreError {
     Locked { dir: PathBuf },
     #[error("cannot open the data directory {}: {source}", dir.display())]
     Directory { dir: PathBuf, source: io::Error },
-    #[error("the store in {} is damaged ({detail}); restore it from a backup or move it away", dir.display())]
+    #[error(
+        "the store in {} is damaged ({detail}); restore it from a backup or move it away",
+        dir.display()
+    )]
     Damaged { dir: PathBuf, detail: String },
     #[error(
         "the store in {} has schema version {found}, which this switchboard does not \
