@@ -149,13 +149,18 @@ impl Keymap {
             }
         };
 
+        // Keys the override binds leave the actions it does not mention; two
+        // entries of the override binding one key is a conflict, found below.
         for entry in &parsed.entries {
             let section = entry.action.section();
             for (action, keys) in keymap.bindings.iter_mut() {
-                if action.section() == section {
+                let overridden = parsed.entries.iter().any(|other| other.action == *action);
+                if action.section() == section && !overridden {
                     keys.retain(|key| !entry.keys.contains(key));
                 }
             }
+        }
+        for entry in &parsed.entries {
             keymap.bindings.insert(entry.action, entry.keys.clone());
         }
 
@@ -211,8 +216,14 @@ impl Keymap {
         for (&action, keys) in &self.bindings {
             for &key in keys {
                 if let Some(&first) = self.lookup.get(&(action.section(), key)) {
-                    let problem = Problem::Conflict { key, first, second: action };
-                    return Err(invalid(origin, line_of(action), problem));
+                    // Point at whichever of the two bindings comes later.
+                    let (first, second) = if line_of(first) <= line_of(action) {
+                        (first, action)
+                    } else {
+                        (action, first)
+                    };
+                    let problem = Problem::Conflict { key, first, second };
+                    return Err(invalid(origin, line_of(second), problem));
                 }
                 self.lookup.insert((action.section(), key), action);
             }

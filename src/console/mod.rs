@@ -21,6 +21,8 @@ mod terminal;
 mod update;
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod screen_tests;
 
 use std::path::PathBuf;
