@@ -192,6 +192,16 @@ impl Keymap {
         self.keys(action).first().map_or_else(|| action.name().to_string(), Key::to_string)
     }
 
+    /// Every key of an action for a prompt, as `y/Enter`.
+    pub fn hints(&self, action: Action) -> String {
+        let keys: Vec<String> = self.keys(action).iter().map(Key::to_string).collect();
+        if keys.is_empty() {
+            action.name().to_string()
+        } else {
+            keys.join("/")
+        }
+    }
+
     fn built_in(origin: &str, text: &str) -> Result<Self, KeymapError> {
         let parsed = parse(origin, text)?;
         let mut keymap = Keymap { bindings: BTreeMap::new(), lookup: HashMap::new() };

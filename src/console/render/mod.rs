@@ -102,19 +102,20 @@ fn status_line(state: &ConsoleState, frame: &mut Frame, area: Rect) {
         Some(notice) => Line::from(Span::styled(
             format!("{notice} "),
             Style::new().add_modifier(Modifier::BOLD),
-        ))
-        .right_aligned(),
+        )),
         None => Line::from(format!(
             "{} help  {} quit ",
             state.keymap.hint(Action::Help),
             state.keymap.hint(Action::Quit)
-        ))
-        .right_aligned(),
+        )),
     };
 
     let left_width = u16::try_from(left.width()).unwrap_or(u16::MAX).min(area.width);
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)]).areas(area);
+    // Right-aligned when it fits; otherwise its start matters more than its end.
+    let right =
+        if right.width() <= usize::from(right_area.width) { right.right_aligned() } else { right };
     let bar = Style::new().add_modifier(Modifier::REVERSED);
     frame.render_widget(Paragraph::new(left).style(bar), left_area);
     frame.render_widget(Paragraph::new(right).style(bar), right_area);

@@ -5,7 +5,7 @@
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Text};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, Padding, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 use time::{Duration, OffsetDateTime};
 
@@ -185,7 +185,8 @@ fn area_with_border(inner: Rect) -> Rect {
 fn notice(frame: &mut Frame, area: Rect, message: String) {
     let text =
         Text::from(message.lines().map(|line| Line::from(line.to_string())).collect::<Vec<_>>());
-    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+    let padded = Block::new().padding(Padding::horizontal(1));
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(padded), area);
 }
 
 /// Before the first snapshot, every pane says why it is empty.

@@ -5,7 +5,7 @@
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::console::action::{Action, Section};
@@ -51,7 +51,7 @@ fn help(keymap: &Keymap, scroll: u16, frame: &mut Frame, area: Rect) {
     let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2);
     let close = format!(" {} closes ", keymap.hint(Action::Cancel));
     let block = popup_block(" Keys ").title_bottom(Line::from(close).right_aligned());
-    let area = centered(area, 68, height);
+    let area = centered(area, 70, height);
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
@@ -91,7 +91,7 @@ fn sip(state: &ConsoleState, popup: &SipPopup, frame: &mut Frame, area: Rect) {
     let keys = format!(" {reveal} reveal/hide · {} close ", state.keymap.hint(Action::Cancel));
     let block = popup_block(&title).title_bottom(Line::from(keys).right_aligned());
     let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2);
-    let area = centered(area, 60, height);
+    let area = centered(area, 62, height);
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }
@@ -103,13 +103,13 @@ fn confirm_quit(keymap: &Keymap, calls: usize, frame: &mut Frame, area: Rect) {
         Line::from(format!("Quitting ends {calls} in progress.")),
         Line::default(),
         Line::from(vec![
-            Span::styled(keymap.hint(Action::Confirm), bold),
+            Span::styled(keymap.hints(Action::Confirm), bold),
             Span::raw(" yes, quit    "),
-            Span::styled(keymap.hint(Action::Cancel), bold),
+            Span::styled(keymap.hints(Action::Cancel), bold),
             Span::raw(" no, stay"),
         ]),
     ];
-    let area = centered(area, 44, 5);
+    let area = centered(area, 48, 5);
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(popup_block(" Quit? ")).centered(), area);
 }
@@ -117,6 +117,7 @@ fn confirm_quit(keymap: &Keymap, calls: usize, frame: &mut Frame, area: Rect) {
 fn popup_block(title: &str) -> Block<'static> {
     Block::bordered()
         .border_type(BorderType::Double)
+        .padding(Padding::horizontal(1))
         .title(Span::styled(title.to_string(), Style::new().add_modifier(Modifier::BOLD)))
 }
 
