@@ -235,8 +235,9 @@ impl ConsoleState {
                 Presence::Ringing
             };
             for (party, state) in [(&call.caller, Presence::OnCall), (&call.callee, callee)] {
-                let Some(extension) = self.extension_of(party) else { continue };
-                let entry = presence.entry(extension).or_insert(Presence::Offline);
+                // Parties that are not users (external numbers) are never
+                // looked up, so they may sit in the map harmlessly.
+                let entry = presence.entry(party_user(party)).or_insert(Presence::Offline);
                 *entry = (*entry).max(state);
             }
         }
@@ -246,10 +247,7 @@ impl ConsoleState {
     /// The user a call party is, if it is one: parties come as a bare
     /// extension or as a SIP URI whose user part is the extension.
     pub fn extension_of<'a>(&'a self, party: &str) -> Option<&'a str> {
-        let user_part = party
-            .strip_prefix("sips:")
-            .or_else(|| party.strip_prefix("sip:"))
-            .map_or(party, |rest| rest.split('@').next().unwrap_or(rest));
+        let user_part = party_user(party);
         self.users
             .iter()
             .find(|user| user.extension == user_part)
@@ -297,6 +295,14 @@ pub enum Followup {
     ReadConfiguration,
     /// Events were lost: take a whole new subscription.
     Resubscribe,
+}
+
+/// The user part of a call party: the party itself, or the user of a SIP URI.
+fn party_user(party: &str) -> &str {
+    party
+        .strip_prefix("sips:")
+        .or_else(|| party.strip_prefix("sip:"))
+        .map_or(party, |rest| rest.split('@').next().unwrap_or(rest))
 }
 
 fn sort_calls(calls: &mut [LiveCall]) {
