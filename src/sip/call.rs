@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
+use super::deadlines::Deadlines;
 use super::dialog::{self, copy_body, Dialog, ALLOW};
 use super::transaction::{ClientTransactions, Key, Leg, Owner, ServerTransactions, T1, T2};
 use super::{Flow, Message, Outbound};
@@ -151,6 +152,8 @@ pub struct Calls {
     by_call_id: HashMap<String, (u64, Leg)>,
     /// The caller's INVITE transaction → the call, for CANCEL.
     by_invite: HashMap<Key, u64>,
+    /// When each call next needs its timer looked at.
+    deadlines: Deadlines<u64>,
     next_id: u64,
 }
 
@@ -259,6 +262,7 @@ impl Calls {
             relays: HashMap::new(),
         };
         io.events.push(CallEvent::Updated(call.live()));
+        self.deadlines.schedule(call.ring_deadline, id);
         self.calls.insert(id, call);
     }
 
@@ -379,6 +383,7 @@ impl Calls {
             interval: T1,
             give_up: io.now + 64 * T1,
         });
+        self.deadlines.schedule(io.now + T1, id);
         io.out.push(sent);
         io.events.push(CallEvent::Updated(call.live()));
     }
@@ -510,44 +515,31 @@ impl Calls {
     /// Resends unacknowledged 2xx to callers and gives up on calls that ring
     /// too long or whose 2xx is never acknowledged.
     pub fn on_timer(&mut self, io: &mut Io) {
-        let mut unanswered = Vec::new();
-        let mut never_acked = Vec::new();
-        for (&id, call) in &mut self.calls {
+        for id in self.deadlines.pop_due(io.now) {
+            let Some(call) = self.calls.get_mut(&id) else { continue };
             if call.answered.is_none() && call.ring_deadline <= io.now {
-                unanswered.push(id);
+                self.refuse_caller(io, id, 480, CallOutcome::NoAnswer);
+                continue;
             }
-            if let Some(pending) = call.pending_ok.as_mut() {
-                if pending.give_up <= io.now {
-                    never_acked.push(id);
-                } else if pending.at <= io.now {
-                    if call.caller.flow.transport == super::Transport::Udp {
-                        io.out.push(Outbound {
-                            flow: call.caller.flow.clone(),
-                            bytes: pending.bytes.clone(),
-                        });
-                    }
-                    pending.interval = (pending.interval * 2).min(T2);
-                    pending.at = io.now + pending.interval;
+            let Some(pending) = call.pending_ok.as_mut() else { continue };
+            if pending.give_up <= io.now {
+                self.hang_up(io, id, CallOutcome::Failed);
+                continue;
+            }
+            if pending.at <= io.now {
+                if call.caller.flow.transport == super::Transport::Udp {
+                    let flow = call.caller.flow.clone();
+                    io.out.push(Outbound { flow, bytes: pending.bytes.clone() });
                 }
+                pending.interval = (pending.interval * 2).min(T2);
+                pending.at = io.now + pending.interval;
             }
-        }
-        for id in unanswered {
-            self.refuse_caller(io, id, 480, CallOutcome::NoAnswer);
-        }
-        for id in never_acked {
-            self.hang_up(io, id, CallOutcome::Failed);
+            self.deadlines.schedule(pending.at.min(pending.give_up), id);
         }
     }
 
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.calls
-            .values()
-            .flat_map(|call| {
-                let ring = call.answered.is_none().then_some(call.ring_deadline);
-                let ok = call.pending_ok.as_ref().map(|p| p.at.min(p.give_up));
-                ring.into_iter().chain(ok)
-            })
-            .min()
+        self.deadlines.next()
     }
 
     /// Ends every call: BYE to both sides of answered ones, a final failure

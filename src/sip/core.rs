@@ -205,8 +205,9 @@ impl Core {
                 self.send_response(request, &ok, flow, now);
                 if registered.changed {
                     tracing::info!(user = %aor, peer = %flow.peer, "registration changed");
-                    self.events.push(CoreEvent::Registrations(aor));
                 }
+                // A refresh moves the expiry, which consoles count down.
+                self.events.push(CoreEvent::Registrations(aor));
             }
             Err(refusal) => {
                 let mut response = self.response(request, refusal.code);

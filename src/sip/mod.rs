@@ -6,6 +6,7 @@
 
 pub mod call;
 pub mod core;
+pub mod deadlines;
 pub mod dialog;
 pub mod digest;
 pub mod message;
@@ -15,6 +16,9 @@ pub mod transaction;
 use std::net::SocketAddr;
 
 pub use message::Message;
+
+#[cfg(test)]
+mod tests;
 
 /// The transport a message came over or leaves on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

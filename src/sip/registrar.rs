@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use super::deadlines::Deadlines;
 use super::message::{NameAddr, StartLine};
 use super::{Flow, Message};
 
@@ -65,6 +66,8 @@ pub struct Registered {
 #[derive(Debug, Default)]
 pub struct Location {
     bindings: HashMap<String, Vec<Binding>>,
+    /// When each user's earliest binding expires.
+    deadlines: Deadlines<String>,
 }
 
 impl Location {
@@ -85,21 +88,28 @@ impl Location {
 
     /// Removes expired bindings; returns the users whose list changed.
     pub fn expire(&mut self, now: Instant) -> Vec<String> {
-        let mut changed = Vec::new();
-        self.bindings.retain(|user, list| {
+        let mut changed: Vec<String> = Vec::new();
+        for user in self.deadlines.pop_due(now) {
+            let Some(list) = self.bindings.get_mut(&user) else { continue };
             let before = list.len();
             list.retain(|binding| binding.expires_at > now);
-            if list.len() != before {
+            let next = list.iter().map(|binding| binding.expires_at).min();
+            if list.len() != before && !changed.contains(&user) {
                 changed.push(user.clone());
             }
-            !list.is_empty()
-        });
+            match next {
+                Some(at) => self.deadlines.schedule(at, user),
+                None => {
+                    self.bindings.remove(&user);
+                }
+            }
+        }
         changed
     }
 
-    /// The earliest moment a binding expires.
+    /// The earliest moment a binding may expire.
     pub fn next_expiry(&self) -> Option<Instant> {
-        self.bindings.values().flatten().map(|binding| binding.expires_at).min()
+        self.deadlines.next()
     }
 
     /// Drops every binding of users that no longer exist.
@@ -188,8 +198,11 @@ impl Location {
         }
 
         let bindings = list.iter().map(|b| (b.contact.clone(), remaining(b, now))).collect();
-        if list.is_empty() {
-            self.bindings.remove(user);
+        match list.iter().map(|binding| binding.expires_at).min() {
+            Some(at) => self.deadlines.schedule(at, user.to_string()),
+            None => {
+                self.bindings.remove(user);
+            }
         }
         Ok(Registered { changed, bindings })
     }

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use super::deadlines::Deadlines;
 use super::{Flow, Message, Outbound, Transport};
 
 /// RFC 3261 §17.1.1.1 timer values.
@@ -22,7 +23,7 @@ pub const MAX_TRANSACTIONS: usize = 50_000;
 
 /// A transaction is named by the branch of the top Via and its method, with
 /// ACK folded into INVITE (§17.2.3).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
     pub branch: String,
     pub method: String,
@@ -86,6 +87,7 @@ pub enum Arrival {
 #[derive(Default)]
 pub struct ServerTransactions {
     open: HashMap<Key, ServerTransaction>,
+    deadlines: Deadlines<Key>,
 }
 
 impl ServerTransactions {
@@ -99,6 +101,7 @@ impl ServerTransactions {
                     transaction.acked = true;
                     // Timer I: linger to absorb ACK retransmissions.
                     transaction.ends_at = now + linger(flow, T4);
+                    self.deadlines.schedule(transaction.ends_at, key);
                     Arrival::AckAbsorbed
                 } else {
                     Arrival::AckForDialog
@@ -113,6 +116,7 @@ impl ServerTransactions {
             None if is_ack => Arrival::AckForDialog,
             None if full => Arrival::Overloaded,
             None => {
+                self.deadlines.schedule(now + 64 * T1, key.clone());
                 self.open.insert(
                     key,
                     ServerTransaction {
@@ -141,9 +145,9 @@ impl ServerTransactions {
     ) -> Outbound {
         let bytes = response.to_bytes();
         let code = response.status().unwrap_or(500);
-        let key = Key::of(request);
-        let transaction = key.as_ref().and_then(|key| self.open.get_mut(key));
-        let Some(transaction) = transaction else {
+        let Some((key, transaction)) =
+            Key::of(request).and_then(|key| self.open.get_mut(&key).map(|t| (key, t)))
+        else {
             // A response outside any transaction (e.g. to a stateless 400).
             return Outbound { flow: flow.clone(), bytes };
         };
@@ -167,6 +171,7 @@ impl ServerTransactions {
                 // Timer J.
                 transaction.ends_at = now + linger(&transaction.flow, 64 * T1);
             }
+            self.deadlines.schedule(transaction.next_deadline(), key);
         }
         Outbound { flow: transaction.flow.clone(), bytes }
     }
@@ -174,27 +179,29 @@ impl ServerTransactions {
     /// Resends failure responses whose ACK has not come and forgets ended
     /// transactions.
     pub fn on_timer(&mut self, now: Instant, out: &mut Vec<Outbound>) {
-        self.open.retain(|_, transaction| {
+        for key in self.deadlines.pop_due(now) {
+            let Some(transaction) = self.open.get_mut(&key) else { continue };
             if transaction.ends_at <= now {
-                return false;
+                self.open.remove(&key);
+                continue;
             }
             if let Some(resend) = transaction.resend.as_mut() {
-                if resend.at <= now && transaction.flow.transport == Transport::Udp {
-                    if let Some(bytes) = &transaction.last_response {
-                        out.push(Outbound { flow: transaction.flow.clone(), bytes: bytes.clone() });
+                if resend.at <= now {
+                    if transaction.flow.transport == Transport::Udp {
+                        if let Some(bytes) = &transaction.last_response {
+                            let flow = transaction.flow.clone();
+                            out.push(Outbound { flow, bytes: bytes.clone() });
+                        }
                     }
                     resend.advance(now);
                 }
             }
-            true
-        });
+            self.deadlines.schedule(transaction.next_deadline(), key);
+        }
     }
 
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.open
-            .values()
-            .map(|t| t.resend.as_ref().map_or(t.ends_at, |r| r.at.min(t.ends_at)))
-            .min()
+        self.deadlines.next()
     }
 
     pub fn len(&self) -> usize {
@@ -203,6 +210,12 @@ impl ServerTransactions {
 
     pub fn is_empty(&self) -> bool {
         self.open.is_empty()
+    }
+}
+
+impl ServerTransaction {
+    fn next_deadline(&self) -> Instant {
+        self.resend.as_ref().map_or(self.ends_at, |resend| resend.at.min(self.ends_at))
     }
 }
 
@@ -263,6 +276,7 @@ pub struct TimedOut {
 #[derive(Default)]
 pub struct ClientTransactions {
     open: HashMap<Key, ClientTransaction>,
+    deadlines: Deadlines<Key>,
 }
 
 impl ClientTransactions {
@@ -273,6 +287,8 @@ impl ClientTransactions {
         let resend = (flow.transport == Transport::Udp)
             .then(|| Resend::start(now, if is_invite { Duration::MAX } else { T2 }));
         if let Some(key) = Key::of(request) {
+            let first = resend.as_ref().map_or(now + 64 * T1, |resend: &Resend| resend.at);
+            self.deadlines.schedule(first, key.clone());
             self.open.insert(
                 key,
                 ClientTransaction {
@@ -317,6 +333,7 @@ impl ClientTransactions {
                 transaction.resend = None;
                 // Timer C spirit: a phone that rings forever is given up on by the call layer.
                 transaction.ends_at = now + Duration::from_secs(300);
+                self.deadlines.schedule(transaction.ends_at, key);
             }
             return ResponseFor::Owner(owner);
         }
@@ -338,6 +355,9 @@ impl ClientTransactions {
             // Timer K.
             transaction.ends_at = now + linger(&transaction.flow, T4);
         }
+        if let Some(transaction) = self.open.get(&key) {
+            self.deadlines.schedule(transaction.ends_at, key);
+        }
         ResponseFor::Owner(owner)
     }
 
@@ -347,38 +367,31 @@ impl ClientTransactions {
         out: &mut Vec<Outbound>,
         timeouts: &mut Vec<TimedOut>,
     ) {
-        self.open.retain(|key, transaction| {
+        for key in self.deadlines.pop_due(now) {
+            let Some(transaction) = self.open.get_mut(&key) else { continue };
             if transaction.ends_at <= now {
                 if !transaction.answered {
-                    timeouts
-                        .push(TimedOut { owner: transaction.owner, method: key.method.clone() });
+                    let owner = transaction.owner;
+                    timeouts.push(TimedOut { owner, method: key.method.clone() });
                 }
-                return false;
+                self.open.remove(&key);
+                continue;
             }
             if let Some(resend) = transaction.resend.as_mut() {
                 if resend.at <= now {
-                    out.push(Outbound {
-                        flow: transaction.flow.clone(),
-                        bytes: transaction.request.clone(),
-                    });
+                    let flow = transaction.flow.clone();
+                    out.push(Outbound { flow, bytes: transaction.request.clone() });
                     resend.advance(now);
                 }
             }
-            true
-        });
+            let ends_at = transaction.ends_at;
+            let next = transaction.resend.as_ref().map_or(ends_at, |r| r.at.min(ends_at));
+            self.deadlines.schedule(next, key);
+        }
     }
 
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.open
-            .values()
-            .map(|t| t.resend.as_ref().map_or(t.ends_at, |r| r.at.min(t.ends_at)))
-            .min()
-    }
-
-    /// Forgets every transaction of a call that ended.
-    pub fn forget_call(&mut self, call: u64) {
-        self.open
-            .retain(|_, transaction| transaction.owner.call != call || transaction.ack.is_some());
+        self.deadlines.next()
     }
 }
 
