@@ -22,7 +22,7 @@ use crate::store::Store;
 /// `switchboard`: the PBX and the console together in this terminal.
 pub fn all_in_one(options: AllInOneOptions) -> Result<()> {
     let log_file = options.data.join("switchboard.log");
-    runtime()?.block_on(async {
+    within_runtime(async {
         let running = Running::start(&options.data, options.pbx).await?;
         // The store created the data directory; the log goes beside it.
         log_to_file(&log_file)?;
@@ -46,7 +46,7 @@ pub fn serve(options: ServeOptions) -> Result<()> {
         Some(file) => log_to_file(file)?,
         None => log_to_stderr(),
     }
-    runtime()?.block_on(async {
+    within_runtime(async {
         let mut stop = StopSignals::install()?;
         let running = Running::start(&options.data, options.pbx).await?;
         // The one line scripts and service managers wait for.
@@ -58,11 +58,17 @@ pub fn serve(options: ServeOptions) -> Result<()> {
     })
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+/// Runs `work` to its end, then gives threads still blocked (a read of the
+/// terminal, say) a moment before leaving them behind: everything that
+/// matters was stopped and flushed by `work` itself.
+fn within_runtime(work: impl std::future::Future<Output = Result<()>>) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .wrap_err("cannot start the runtime")
+        .wrap_err("cannot start the runtime")?;
+    let outcome = runtime.block_on(work);
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    outcome
 }
 
 /// A PBX with its store, control service and control socket.
