@@ -88,6 +88,11 @@ fn update_screen(state: &mut ConsoleState, action: Action) -> Vec<Effect> {
 fn update_popup(state: &mut ConsoleState, popup: Popup, action: Action) -> Vec<Effect> {
     let mut effects = Vec::new();
     state.popup = match (popup, action) {
+        // The quit key works over the popups that only show something, as
+        // the help bar promises; live calls still make it ask first.
+        (Popup::Help { .. } | Popup::Sip(_), Action::Quit) => {
+            return update_screen(state, Action::Quit);
+        }
         (Popup::Help { .. }, Action::Help | Action::Cancel | Action::Confirm) => None,
         (Popup::Help { scroll }, action) => {
             let last = help_line_count().saturating_sub(1);

@@ -80,6 +80,27 @@ fn quitting_with_live_calls_asks_first_and_no_stays() {
 }
 
 #[test]
+fn quit_works_over_the_help_and_the_sip_identifiers() {
+    let mut state = console_with(empty_snapshot());
+    press(&mut state, Key::char('?'));
+    assert_eq!(press(&mut state, Key::char('q')), vec![Effect::Quit(ExitReason::Quit)]);
+
+    let mut state = console_with(office_snapshot());
+    state.quit_ends_calls = false;
+    press(&mut state, Key::char('s'));
+    assert!(matches!(state.popup, Some(Popup::Sip(_))), "{:?}", state.popup);
+    assert_eq!(press(&mut state, Key::ctrl('c')), vec![Effect::Quit(ExitReason::Quit)]);
+}
+
+#[test]
+fn quit_over_the_help_still_asks_while_calls_are_live() {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::char('?'));
+    assert_eq!(press(&mut state, Key::char('q')), Vec::new());
+    assert_eq!(state.popup, Some(Popup::ConfirmQuit { calls: 2 }));
+}
+
+#[test]
 fn quitting_an_attached_console_does_not_ask() {
     let mut state = console_with(office_snapshot());
     state.quit_ends_calls = false;
