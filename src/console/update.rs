@@ -3,7 +3,7 @@
 //! [`Effect`]s the run loop carries out. Nothing here waits or draws.
 
 use super::action::{Action, Section};
-use super::input::{Input, Mouse, MouseKind};
+use super::input::{Input, Key, KeyCode, Modifiers, Mouse, MouseKind};
 use super::layout;
 use super::render::help_line_count;
 use super::state::{ConsoleState, Followup, Pane, Popup, SipPopup};
@@ -34,11 +34,7 @@ pub fn handle_input(state: &mut ConsoleState, input: Input) -> Vec<Effect> {
     match input {
         Input::Key(key) => {
             state.notice = None;
-            let section = if state.popup.is_some() { Section::Popup } else { Section::Screen };
-            match state.keymap.action(section, key) {
-                Some(action) => update(state, action),
-                None => Vec::new(),
-            }
+            handle_key(state, key)
         }
         Input::Mouse(mouse) => {
             handle_mouse(state, mouse);
@@ -46,6 +42,25 @@ pub fn handle_input(state: &mut ConsoleState, input: Input) -> Vec<Effect> {
         }
         Input::Resize { .. } => Vec::new(),
     }
+}
+
+fn handle_key(state: &mut ConsoleState, key: Key) -> Vec<Effect> {
+    let section = if state.popup.is_some() { Section::Popup } else { Section::Screen };
+    if let Some(action) = state.keymap.action(section, key) {
+        return update(state, action);
+    }
+
+    // A terminal sends Esc as a lone byte, so Esc and the next key arriving
+    // in one read (typed quickly, or batched over SSH) come out as that key
+    // with Alt. When nothing binds the Alt key, it was the two keys.
+    let modifiers = key.modifiers();
+    if !modifiers.alt {
+        return Vec::new();
+    }
+    let unmodified = Key::new(key.code(), Modifiers { alt: false, ..modifiers });
+    let mut effects = handle_key(state, Key::plain(KeyCode::Esc));
+    effects.extend(handle_key(state, unmodified));
+    effects
 }
 
 /// Applies one action.

@@ -1,6 +1,7 @@
 use super::*;
 use crate::console::fixtures::{console_with, empty_snapshot, office_snapshot, office_users};
-use crate::console::input::{Key, KeyCode};
+use crate::console::input::{Key, KeyCode, Modifiers};
+use crate::console::keymap::Keymap;
 use crate::control::api::{ErrorKind, SipIdentifiers, UserRow};
 use ratatui::layout::Rect;
 
@@ -218,6 +219,32 @@ fn help_opens_scrolls_within_its_lines_and_closes() {
     assert_eq!(state.popup, Some(Popup::Help { scroll: help_line_count() - 1 }));
     press(&mut state, Key::char('?'));
     assert_eq!(state.popup, None);
+}
+
+fn alt(code: KeyCode) -> Key {
+    Key::new(code, Modifiers { alt: true, ..Modifiers::default() })
+}
+
+#[test]
+fn esc_and_a_key_read_together_as_alt_act_as_both_keys() {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::char('?'));
+    press(&mut state, alt(KeyCode::Tab));
+    assert_eq!(state.popup, None);
+    assert_eq!(state.focus, Pane::Calls);
+
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::char('?'));
+    press(&mut state, alt(KeyCode::Char('s')));
+    assert!(matches!(state.popup, Some(Popup::Sip(_))), "{:?}", state.popup);
+}
+
+#[test]
+fn an_alt_key_that_the_keymap_binds_keeps_its_own_action() {
+    let mut state = console_with(office_snapshot());
+    state.keymap = Keymap::with_override("test", "[screen]\nhelp = [\"Alt-h\"]\n").expect("keymap");
+    press(&mut state, alt(KeyCode::Char('h')));
+    assert_eq!(state.popup, Some(Popup::Help { scroll: 0 }));
 }
 
 #[test]
