@@ -294,7 +294,10 @@ impl Core {
             .into_iter()
             // Calling your own number does not ring the phone you call from.
             .filter(|binding| binding.flow.peer != flow.peer)
-            .map(|binding| Target { contact: binding.contact.clone(), flow: binding.flow.clone() })
+            .map(|binding| Target {
+                contact: binding.contact.clone(),
+                flow: toward_contact(&binding.flow, &binding.contact),
+            })
             .collect();
         if targets.is_empty() {
             let outcome = CallOutcome::Unavailable;
@@ -410,6 +413,21 @@ impl Core {
 
     pub fn live_calls(&self) -> Vec<LiveCall> {
         self.calls.live()
+    }
+}
+
+/// Where to send requests for a binding. Over UDP, a phone whose Contact
+/// names the very address it registered from (no NAT between us) is reached at
+/// the port its Contact gives, which may differ from the port it sent from;
+/// behind NAT, only the address it registered from is reachable. TCP always
+/// reuses the phone's connection.
+fn toward_contact(flow: &Flow, contact: &str) -> Flow {
+    if flow.transport != Transport::Udp {
+        return flow.clone();
+    }
+    match message::uri_socket_addr(contact) {
+        Some(addr) if addr.ip() == flow.peer.ip() => Flow { peer: addr, ..flow.clone() },
+        _ => flow.clone(),
     }
 }
 

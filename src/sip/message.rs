@@ -444,6 +444,19 @@ pub fn uri_user(uri: &str) -> Option<&str> {
     (!user.is_empty()).then_some(user)
 }
 
+/// The address of a sip: URI whose host is an IP literal (port 5060 when
+/// none is given); None for host names, which would need DNS.
+pub fn uri_socket_addr(uri: &str) -> Option<std::net::SocketAddr> {
+    let rest = uri.strip_prefix("sip:")?;
+    let host_port = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let host_port = host_port.split([';', '?']).next()?;
+    if let Ok(addr) = host_port.parse::<std::net::SocketAddr>() {
+        return Some(addr);
+    }
+    let ip = host_port.trim_start_matches('[').trim_end_matches(']');
+    ip.parse::<std::net::IpAddr>().ok().map(|ip| std::net::SocketAddr::new(ip, 5060))
+}
+
 /// The standard reason phrase for the codes switchboard sends.
 pub fn reason_phrase(code: u16) -> &'static str {
     match code {
@@ -547,6 +560,18 @@ mod tests {
         let bare = NameAddr::parse("sip:1002@host;expires=0");
         assert_eq!(bare.uri, "sip:1002@host");
         assert_eq!(bare.param("expires"), Some("0"));
+    }
+
+    #[test]
+    fn contact_addresses_are_read_from_ip_literals_only() {
+        let addr = |text: &str| text.parse::<std::net::SocketAddr>().ok();
+        assert_eq!(
+            uri_socket_addr("sip:1001@127.0.0.1:5070;transport=udp"),
+            addr("127.0.0.1:5070")
+        );
+        assert_eq!(uri_socket_addr("sip:1001@10.1.2.3"), addr("10.1.2.3:5060"));
+        assert_eq!(uri_socket_addr("sip:1001@[::1]:5062"), addr("[::1]:5062"));
+        assert_eq!(uri_socket_addr("sip:1001@phone.example.com:5060"), None);
     }
 
     #[test]
