@@ -9,12 +9,14 @@
 //! - [`control`]: the only way in from outside: commands with replies, a snapshot of
 //!   live state and a stream of events, in-process or over the control socket.
 //! - [`console`]: the ratatui operator console; it talks only to [`control`].
-//! - [`cli`]: the scriptable commands.
+//! - [`cli`]: the command line and the scriptable commands.
+//! - [`run`]: starts the PBX, alone or with the console.
 
 pub mod cli;
 pub mod config;
 pub mod console;
 pub mod control;
 pub mod engine;
+pub mod run;
 pub mod sip;
 pub mod store;

@@ -1,6 +1,46 @@
 //! The control interface between the engine and everything that drives it.
+//!
+//! - [`api`]: the vocabulary (commands, replies, snapshot, events);
+//! - [`Service`]: carries out commands against the store and the live PBX;
+//! - [`LocalLink`]: a [`Link`] to a service in the same process (the
+//!   all-in-one console);
+//! - [`ControlSocket`] and [`SocketLink`]: the same over the Unix socket
+//!   `DIR/control.sock`, for `switchboard console` and the CLI.
+//!
+//! Wiring a running PBX (the engine does this):
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! # use switchboard::control::{event_channel, ControlSocket, LocalLink, LiveState, Service};
+//! # use switchboard::store::Store;
+//! # async fn wire(dir: &std::path::Path, live: Arc<dyn LiveState>,
+//! #     sip: std::net::SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
+//! let store = Arc::new(Store::open(dir)?);
+//! let events = event_channel();
+//! let service = Arc::new(Service::new(store.clone(), Some(live), events.clone()));
+//! service.set_sip_address(sip);
+//! let socket = ControlSocket::bind(dir)?;
+//! tokio::spawn(socket.serve(service.clone(), std::future::pending()));
+//! let console_link = LocalLink::new(service);
+//! # Ok(()) }
+//! ```
+//!
+//! The engine publishes its own events (registrations, calls) on `events`.
 
 pub mod api;
+mod caller;
+mod client;
+mod demo;
+mod local;
+mod service;
+mod socket;
+mod wire;
+
+pub use caller::Caller;
+pub use client::SocketLink;
+pub use local::LocalLink;
+pub use service::{event_channel, Service, EVENT_CAPACITY};
+pub use socket::{socket_path, ControlSocket, SocketError};
 
 use crate::config::Config;
 use api::{LiveCall, RegistrationView};

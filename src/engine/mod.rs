@@ -34,3 +34,8 @@ impl Default for PbxOptions {
 pub trait CallLog: Send + Sync {
     fn record(&self, call: &CallRecord);
 }
+
+mod pbx;
+pub mod transport;
+
+pub use pbx::{EngineError, Pbx};

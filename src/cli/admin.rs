@@ -1,0 +1,320 @@
+//! The administration commands: each becomes one or two control commands,
+//! sent over the control socket when a PBX runs on the data directory and to
+//! a service on the store otherwise, and its reply is printed for a person or,
+//! with `--json`, in the stable JSON shapes of [`crate::control::api`].
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+use super::{AddUserArgs, AdminCommand, UserCommand, YesNo};
+use crate::control::api::{
+    CallRecord, Command, ControlError, ErrorKind, NewUser, Reply, SipIdentifiers, Status, UserRow,
+};
+use crate::control::{event_channel, Link, LocalLink, Service, SocketLink};
+use crate::store::{Store, StoreError};
+
+/// Why an administration command failed; printed as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Control(#[from] ControlError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot start: {0}")]
+    Runtime(io::Error),
+    #[error("cannot write the output: {0}")]
+    Output(io::Error),
+    #[error("the PBX gave an unexpected answer to {0}")]
+    UnexpectedReply(&'static str),
+}
+
+/// Runs one administration command against the switchboard on `data`.
+/// `sip` is where a PBX on this store would listen, for the proxy address of
+/// SIP identifiers when no PBX is running to say so.
+pub fn run(data: &Path, sip: SocketAddr, command: AdminCommand) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    runtime.block_on(async {
+        if let Some(link) = SocketLink::connect(data).await? {
+            return execute(&link, command).await;
+        }
+        // No PBX runs here: this process owns the store for the command.
+        let store = Arc::new(Store::open(data)?);
+        let service = Arc::new(Service::new(store, None, event_channel()));
+        service.set_sip_address(sip);
+        execute(&LocalLink::new(service), command).await
+    })
+}
+
+async fn execute<L: Link>(link: &L, command: AdminCommand) -> Result<(), CliError> {
+    match command {
+        AdminCommand::User(UserCommand::Add(args)) => add_user(link, args).await,
+        AdminCommand::User(UserCommand::List { json }) => list_users(link, json).await,
+        AdminCommand::User(UserCommand::Show { extension, reveal }) => {
+            match link.request(Command::ShowUser { extension, reveal }).await? {
+                Reply::User { user, sip } => print(&show_user(&user, &sip)),
+                _ => Err(CliError::UnexpectedReply("user show")),
+            }
+        }
+        AdminCommand::User(UserCommand::Rm { extension }) => {
+            match link.request(Command::RemoveUser { extension }).await? {
+                Reply::UserRemoved { extension } => print(&format!(
+                    "staged the removal of user {extension}; `switchboard apply` makes it live\n"
+                )),
+                _ => Err(CliError::UnexpectedReply("user rm")),
+            }
+        }
+        AdminCommand::Diff => match link.request(Command::Diff).await? {
+            Reply::Diff { changes } if changes.is_empty() => print("nothing staged\n"),
+            Reply::Diff { changes } => print(
+                &changes
+                    .iter()
+                    .map(|c| format!("{}: {}\n", c.subject, c.description))
+                    .collect::<String>(),
+            ),
+            _ => Err(CliError::UnexpectedReply("diff")),
+        },
+        AdminCommand::Apply => match link.request(Command::Apply).await? {
+            Reply::Applied { revision } => print(&format!("applied revision {revision}\n")),
+            Reply::NothingToApply => print("nothing to apply\n"),
+            _ => Err(CliError::UnexpectedReply("apply")),
+        },
+        AdminCommand::Demo => match link.request(Command::LoadDemo).await? {
+            Reply::DemoLoaded { revision, users } => print(&format!(
+                "loaded the demo office: {users} users, live as revision {revision}\n\
+                 `switchboard user show EXT --reveal` gives a phone's SIP password\n"
+            )),
+            _ => Err(CliError::UnexpectedReply("demo")),
+        },
+        AdminCommand::Status { json } => match link.request(Command::Status).await? {
+            Reply::Status { status } if json => print_json(&status),
+            Reply::Status { status } => print(&show_status(&status)),
+            _ => Err(CliError::UnexpectedReply("status")),
+        },
+        AdminCommand::Calls { json, limit } => {
+            match link.request(Command::Calls { limit }).await? {
+                Reply::Calls { calls } if json => print_json(&calls),
+                Reply::Calls { calls } => print(&show_calls(&calls)),
+                _ => Err(CliError::UnexpectedReply("calls")),
+            }
+        }
+    }
+}
+
+async fn add_user<L: Link>(link: &L, args: AddUserArgs) -> Result<(), CliError> {
+    let user = NewUser {
+        extension: args.extension,
+        name: args.name,
+        email: args.email,
+        gsm: args.gsm,
+        voicemail: args.voicemail == YesNo::Yes,
+        outgoing_number: args.outgoing_number,
+        multiple_calls: args.multiple_calls,
+        sip_password: args.sip_password,
+    };
+    let Reply::UserAdded { extension, generated_password } =
+        link.request(Command::AddUser { user }).await?
+    else {
+        return Err(CliError::UnexpectedReply("user add"));
+    };
+    let mut text = format!("staged user {extension}; `switchboard apply` makes it live\n");
+    if let Some(password) = generated_password {
+        text.push_str(&format!("SIP password for {extension}: {password}\n"));
+    }
+    print(&text)
+}
+
+async fn list_users<L: Link>(link: &L, json: bool) -> Result<(), CliError> {
+    let Reply::Users { users } = link.request(Command::ListUsers).await? else {
+        return Err(CliError::UnexpectedReply("user list"));
+    };
+    if json {
+        return print_json(&users);
+    }
+    print(&users_table(&users))?;
+
+    // The list shows live users only; say so when staged changes would alter it.
+    if let Ok(Reply::Diff { changes }) = link.request(Command::Diff).await {
+        if !changes.is_empty() {
+            eprintln!(
+                "note: {} staged change(s) not live yet; see `switchboard diff`",
+                changes.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn users_table(users: &[UserRow]) -> String {
+    if users.is_empty() {
+        return "no users yet: `switchboard user add` or `switchboard demo`\n".to_string();
+    }
+    let rows: Vec<[String; 4]> = users
+        .iter()
+        .map(|u| {
+            [
+                u.extension.clone(),
+                u.name.clone(),
+                yes_no(u.voicemail).to_string(),
+                u.outgoing_number.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(["NUMBER", "NAME", "VOICEMAIL", "OUTGOING NUMBER"], &rows)
+}
+
+fn show_user(user: &UserRow, sip: &SipIdentifiers) -> String {
+    let none = || "none".to_string();
+    let password = sip.password.clone().unwrap_or_else(|| "(hidden; --reveal shows it)".into());
+    [
+        ("Extension", user.extension.clone()),
+        ("Name", user.name.clone()),
+        ("Email", user.email.clone().unwrap_or_else(none)),
+        ("GSM number", user.gsm.clone().unwrap_or_else(none)),
+        ("Voicemail", yes_no(user.voicemail).to_string()),
+        ("Outgoing number", user.outgoing_number.clone().unwrap_or_else(none)),
+        ("Several calls at once", yes_no(user.multiple_calls).to_string()),
+        ("SIP username", sip.username.clone()),
+        ("Domain", sip.domain.clone()),
+        ("SIP password", password),
+        ("Proxy", sip.proxy.clone()),
+    ]
+    .iter()
+    .map(|(label, value)| format!("{label:<22} {value}\n"))
+    .collect()
+}
+
+fn show_status(status: &Status) -> String {
+    let mut text = String::new();
+    if status.registrations.is_empty() {
+        text.push_str("no phone registered\n");
+    } else {
+        let rows: Vec<[String; 5]> = status
+            .registrations
+            .iter()
+            .map(|r| {
+                [
+                    r.user.clone(),
+                    r.contact.clone(),
+                    r.transport.clone(),
+                    r.user_agent.clone().unwrap_or_default(),
+                    clock(r.expires_at),
+                ]
+            })
+            .collect();
+        text.push_str(&table(["USER", "CONTACT", "TRANSPORT", "PHONE", "EXPIRES"], &rows));
+    }
+    text.push('\n');
+    if status.calls.is_empty() {
+        text.push_str("no call in progress\n");
+    } else {
+        let rows: Vec<[String; 4]> = status
+            .calls
+            .iter()
+            .map(|c| [clock(c.started_at), c.caller.clone(), c.callee.clone(), snake(&c.state)])
+            .collect();
+        text.push_str(&table(["STARTED", "CALLER", "CALLEE", "STATE"], &rows));
+    }
+    text
+}
+
+fn show_calls(calls: &[CallRecord]) -> String {
+    if calls.is_empty() {
+        return "no calls yet\n".to_string();
+    }
+    let rows: Vec<[String; 5]> = calls
+        .iter()
+        .map(|c| {
+            let seconds = (c.ended_at - c.answered_at.unwrap_or(c.ended_at)).whole_seconds();
+            [
+                clock(c.started_at),
+                c.caller.clone(),
+                c.callee.clone(),
+                snake(&c.outcome),
+                format!("{}:{:02}", seconds / 60, seconds % 60),
+            ]
+        })
+        .collect();
+    table(["STARTED (UTC)", "CALLER", "CALLEE", "OUTCOME", "TALKED"], &rows)
+}
+
+/// Columns padded to their widest cell, two spaces apart.
+fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> =
+            cells.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut text = line(header.to_vec());
+    for row in rows {
+        text.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    text
+}
+
+fn clock(at: OffsetDateTime) -> String {
+    at.format(format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"))
+        .unwrap_or_else(|_| at.to_string())
+}
+
+/// An enum's JSON name ("no_answer"), which is also how people read it.
+fn snake<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<(), CliError> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::Control(ControlError::new(ErrorKind::Internal, e.to_string())))?;
+    text.push('\n');
+    print(&text)
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not a failure.
+fn print(text: &str) -> Result<(), CliError> {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_pad_columns_to_the_widest_cell() {
+        let rows = [["1001".to_string(), "Émilie Laurent".to_string()]];
+        assert_eq!(table(["NUMBER", "NAME"], &rows), "NUMBER  NAME\n1001    Émilie Laurent\n");
+    }
+
+    #[test]
+    fn outcomes_read_as_words() {
+        assert_eq!(snake(&crate::control::api::CallOutcome::NoAnswer), "no answer");
+    }
+}

@@ -1,0 +1,278 @@
+//! The contents of the four panes, each drawn inside the frame `render` gave
+//! it. Only the rows that fit are built, so a store with thousands of users
+//! costs no more per frame than one with ten.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Text};
+use ratatui::widgets::{Block, Cell, Padding, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::Frame;
+use time::{Duration, OffsetDateTime};
+
+use crate::console::action::Action;
+use crate::console::layout;
+use crate::console::state::{call_duration, Connection, ConsoleState, Pane, Presence};
+use crate::control::api::CallState;
+
+const HIGHLIGHT: &str = "› ";
+
+pub(super) fn users(state: &ConsoleState, frame: &mut Frame, area: Rect, focused: bool) {
+    if let Some(message) = not_loaded(state) {
+        return notice(frame, area, message);
+    }
+    if state.users.is_empty() {
+        let message = if state.demo_loading {
+            "Loading the demo office…".to_string()
+        } else {
+            format!(
+                "The store is empty: there are no users yet.\n\n\
+                 Press {} to load the demo office, a believable small office \
+                 to explore and to configure phones against.",
+                state.keymap.hint(Action::LoadDemo)
+            )
+        };
+        return notice(frame, area, message);
+    }
+
+    let presence = state.presence();
+    let rows = window(state, Pane::Users, area).map(|index| {
+        let user = &state.users[index];
+        let state = presence.get(user.extension.as_str()).copied().unwrap_or(Presence::Offline);
+        Row::new(vec![
+            Cell::from(user.extension.clone()),
+            Cell::from(user.name.clone()),
+            Cell::from(if user.voicemail { "yes" } else { "no" }),
+            Cell::from(user.outgoing_number.clone().unwrap_or_else(|| "-".to_string())),
+            presence_cell(state),
+        ])
+    });
+    let widths = [
+        Constraint::Length(6),
+        Constraint::Fill(1),
+        Constraint::Length(9),
+        Constraint::Length(14),
+        Constraint::Length(14),
+    ];
+    let header = ["Ext", "Name", "Voicemail", "Outgoing", "State"];
+    table(state, frame, area, Pane::Users, focused, rows.collect(), &widths, header.to_vec());
+}
+
+pub(super) fn calls(
+    state: &ConsoleState,
+    frame: &mut Frame,
+    area: Rect,
+    focused: bool,
+    now: OffsetDateTime,
+) {
+    if let Some(message) = not_loaded(state) {
+        return notice(frame, area, message);
+    }
+    if state.calls.is_empty() {
+        let message = if state.pbx_running {
+            "No calls in progress."
+        } else {
+            "No PBX is running on this store."
+        };
+        return notice(frame, area, message.to_string());
+    }
+
+    let rows = window(state, Pane::Calls, area).map(|index| {
+        let call = &state.calls[index];
+        let (word, style) = match call.state {
+            CallState::Calling => ("calling", Style::new().fg(Color::Yellow)),
+            CallState::Ringing => ("ringing", Style::new().fg(Color::Yellow)),
+            CallState::Answered => ("answered", Style::new().fg(Color::Green)),
+        };
+        Row::new(vec![
+            Cell::from(party(state, &call.caller)),
+            Cell::from(party(state, &call.callee)),
+            Cell::from(word).style(style),
+            Cell::from(clock_time(call_duration(call, now))),
+        ])
+    });
+    let widths =
+        [Constraint::Fill(1), Constraint::Fill(1), Constraint::Length(8), Constraint::Length(8)];
+    let header = ["From", "To", "State", "Time"];
+    table(state, frame, area, Pane::Calls, focused, rows.collect(), &widths, header.to_vec());
+}
+
+pub(super) fn queues(frame: &mut Frame, area: Rect) {
+    notice(frame, area, "No queues are configured yet.".to_string());
+}
+
+pub(super) fn connected(
+    state: &ConsoleState,
+    frame: &mut Frame,
+    area: Rect,
+    focused: bool,
+    now: OffsetDateTime,
+) {
+    if let Some(message) = not_loaded(state) {
+        return notice(frame, area, message);
+    }
+    if state.registrations.is_empty() {
+        let message = if state.pbx_running {
+            "No phone is registered."
+        } else {
+            "No PBX is running on this store."
+        };
+        return notice(frame, area, message.to_string());
+    }
+
+    let rows = window(state, Pane::Connected, area).map(|index| {
+        let registration = &state.registrations[index];
+        Row::new(vec![
+            Cell::from(registration.user.clone()),
+            Cell::from(registration.contact.clone()),
+            Cell::from(registration.transport.clone()),
+            Cell::from(registration.user_agent.clone().unwrap_or_else(|| "-".to_string())),
+            Cell::from(time_left(registration.expires_at - now)),
+        ])
+    });
+    let widths = [
+        Constraint::Length(6),
+        Constraint::Fill(3),
+        Constraint::Length(9),
+        Constraint::Fill(2),
+        Constraint::Length(10),
+    ];
+    let header = ["User", "Contact", "Transport", "User agent", "Expires in"];
+    table(state, frame, area, Pane::Connected, focused, rows.collect(), &widths, header.to_vec());
+}
+
+/// Draws a table of the rows in view, with the selection marked when the
+/// pane has focus.
+#[allow(clippy::too_many_arguments)]
+fn table(
+    state: &ConsoleState,
+    frame: &mut Frame,
+    area: Rect,
+    pane: Pane,
+    focused: bool,
+    rows: Vec<Row<'static>>,
+    widths: &[Constraint],
+    header: Vec<&'static str>,
+) {
+    let header =
+        Row::new(header).style(Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
+    let table = Table::new(rows, widths.to_vec())
+        .header(header)
+        .column_spacing(1)
+        .highlight_symbol(HIGHLIGHT)
+        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
+
+    let first = layout::first_row(state.selected(pane), layout::table_rows(area_with_border(area)));
+    let selected = focused.then(|| state.selected(pane) - first);
+    let mut table_state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+/// The indices of a pane's rows that fit in its inner area.
+fn window(state: &ConsoleState, pane: Pane, inner: Rect) -> std::ops::Range<usize> {
+    let rows = layout::table_rows(area_with_border(inner));
+    let first = layout::first_row(state.selected(pane), rows);
+    first..(first + rows).min(state.row_count(pane))
+}
+
+/// The pane's outer area again, for the row arithmetic `layout` shares with
+/// mouse handling (which sees outer areas).
+fn area_with_border(inner: Rect) -> Rect {
+    Rect { height: inner.height + 2, ..inner }
+}
+
+/// A message in place of a pane's rows.
+fn notice(frame: &mut Frame, area: Rect, message: String) {
+    let text =
+        Text::from(message.lines().map(|line| Line::from(line.to_string())).collect::<Vec<_>>());
+    let padded = Block::new().padding(Padding::horizontal(1));
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(padded), area);
+}
+
+/// Before the first snapshot, every pane says why it is empty.
+fn not_loaded(state: &ConsoleState) -> Option<String> {
+    if state.loaded {
+        return None;
+    }
+    Some(match &state.connection {
+        Connection::Lost { reason } => format!("Not connected to the PBX: {reason}"),
+        _ => "Connecting to the PBX…".to_string(),
+    })
+}
+
+fn presence_cell(presence: Presence) -> Cell<'static> {
+    match presence {
+        Presence::Offline => Cell::from("offline").style(Style::new().add_modifier(Modifier::DIM)),
+        Presence::Registered { devices: 1 } => {
+            Cell::from("registered").style(Style::new().fg(Color::Green))
+        }
+        Presence::Registered { devices } => {
+            Cell::from(format!("registered ({devices})")).style(Style::new().fg(Color::Green))
+        }
+        Presence::Ringing => Cell::from("ringing").style(Style::new().fg(Color::Yellow)),
+        Presence::OnCall => {
+            Cell::from("on a call").style(Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD))
+        }
+    }
+}
+
+/// A call party with the user's name when it is one of ours.
+fn party(state: &ConsoleState, party: &str) -> String {
+    let name = state
+        .extension_of(party)
+        .and_then(|extension| state.users.iter().find(|user| user.extension == extension))
+        .map(|user| user.name.as_str());
+    match name {
+        Some(name) if !name.is_empty() => format!("{party} {name}"),
+        _ => party.to_string(),
+    }
+}
+
+/// `m:ss`, or `h:mm:ss` from an hour on.
+pub(super) fn clock_time(duration: Duration) -> String {
+    let seconds = duration.whole_seconds().max(0);
+    let (hours, minutes, seconds) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if hours > 0 {
+        format!("{hours}:{minutes:02}:{seconds:02}")
+    } else {
+        format!("{minutes}:{seconds:02}")
+    }
+}
+
+/// A registration's time left: `59m 58s`, `1h 05m`, or `expired`.
+pub(super) fn time_left(left: Duration) -> String {
+    let seconds = left.whole_seconds();
+    if seconds <= 0 {
+        return "expired".to_string();
+    }
+    let (hours, minutes, seconds) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if hours > 0 {
+        format!("{hours}h {minutes:02}m")
+    } else if minutes > 0 {
+        format!("{minutes}m {seconds:02}s")
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_times_read_like_a_clock() {
+        assert_eq!(clock_time(Duration::seconds(0)), "0:00");
+        assert_eq!(clock_time(Duration::seconds(75)), "1:15");
+        assert_eq!(clock_time(Duration::seconds(3_725)), "1:02:05");
+        assert_eq!(clock_time(Duration::seconds(-4)), "0:00");
+    }
+
+    #[test]
+    fn time_left_says_expired_once_past() {
+        assert_eq!(time_left(Duration::seconds(3_599)), "59m 59s");
+        assert_eq!(time_left(Duration::seconds(3_900)), "1h 05m");
+        assert_eq!(time_left(Duration::seconds(42)), "42s");
+        assert_eq!(time_left(Duration::seconds(0)), "expired");
+        assert_eq!(time_left(Duration::seconds(-10)), "expired");
+    }
+}

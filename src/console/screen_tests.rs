@@ -1,0 +1,139 @@
+//! Whole-screen pictures of the console at fixed sizes, at a fixed moment,
+//! for a fixed office. A change to any pane shows up here for review.
+
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use super::fixtures::{console_with, empty_snapshot, office_snapshot, office_users, NOW};
+use super::input::{Input, Key, KeyCode};
+use super::keymap::Keymap;
+use super::render::render;
+use super::state::{ConsoleState, Pane};
+use super::update::{apply_reply, handle_input};
+use crate::control::api::{Command, Reply, SipIdentifiers};
+
+fn draw(state: &mut ConsoleState, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    let frame = terminal.draw(|frame| render(state, frame, NOW)).expect("draws");
+    state.screen = frame.area;
+    terminal
+}
+
+fn press(state: &mut ConsoleState, key: Key) {
+    handle_input(state, Input::Key(key));
+}
+
+fn screen_text(terminal: &Terminal<TestBackend>) -> String {
+    terminal.backend().to_string()
+}
+
+#[test]
+fn office_at_80_by_24() {
+    let mut state = console_with(office_snapshot());
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn office_at_120_by_40() {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::plain(KeyCode::Tab));
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 120, 40)));
+}
+
+#[test]
+fn empty_store_offers_the_demo_office() {
+    let mut state = console_with(empty_snapshot());
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn before_the_first_snapshot_panes_say_they_are_connecting() {
+    let keymap = Keymap::default_map().expect("default keymap parses");
+    let mut state = ConsoleState::new(keymap, true);
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn help_overlay_fits_at_80_by_24() {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::char('?'));
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn help_overlay_lists_the_keys_of_the_active_map() {
+    let keymap = Keymap::alternative_map().expect("alternative keymap parses");
+    let mut state = ConsoleState::new(keymap, true);
+    state.apply_subscription(office_snapshot());
+    handle_input(&mut state, Input::Key(Key::plain(KeyCode::F(1))));
+    let text = screen_text(&draw(&mut state, 80, 24));
+    assert!(text.contains("F10, Ctrl-q"), "{text}");
+    assert!(text.contains("F3 "), "{text}");
+    assert!(!text.contains("q, Ctrl-c"), "{text}");
+}
+
+fn with_sip_popup(password: Option<&str>) -> ConsoleState {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::char('s'));
+    let sip = SipIdentifiers {
+        username: "1001".into(),
+        domain: "pbx.example.com".into(),
+        password: None,
+        proxy: "pbx.example.com:5060".into(),
+    };
+    let user = office_users().remove(0);
+    let command = Command::ShowUser { extension: "1001".into(), reveal: false };
+    apply_reply(&mut state, command, Ok(Reply::User { user: user.clone(), sip: sip.clone() }));
+    if let Some(password) = password {
+        press(&mut state, Key::char('r'));
+        let sip = SipIdentifiers { password: Some(password.to_string()), ..sip };
+        let command = Command::ShowUser { extension: "1001".into(), reveal: true };
+        apply_reply(&mut state, command, Ok(Reply::User { user, sip }));
+    }
+    state
+}
+
+#[test]
+fn sip_identifiers_with_the_password_hidden() {
+    let mut state = with_sip_popup(None);
+    let text = screen_text(&draw(&mut state, 80, 24));
+    assert!(!text.contains("Tr0mbone-Kiwi-42"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn sip_identifiers_with_the_password_revealed() {
+    let mut state = with_sip_popup(Some("Tr0mbone-Kiwi-42"));
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn zoomed_live_calls() {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::plain(KeyCode::Tab));
+    press(&mut state, Key::char('z'));
+    assert_eq!(state.focus, Pane::Calls);
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn quitting_with_live_calls_asks_first() {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::char('q'));
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn a_long_user_list_keeps_the_selection_in_view() {
+    let mut snapshot = office_snapshot();
+    snapshot.users = (0..10_000)
+        .map(|n| {
+            super::fixtures::user(&format!("{}", 10_000 + n), &format!("User {n}"), false, None)
+        })
+        .collect();
+    let mut state = console_with(snapshot);
+    press(&mut state, Key::char('G'));
+    let text = screen_text(&draw(&mut state, 80, 24));
+    assert!(text.contains("19999"), "{text}");
+    assert!(!text.contains("10000 "), "{text}");
+}
