@@ -12,17 +12,20 @@ use support::sipp::{RunningSipp, Sipp};
 use support::wait;
 use support::SHORT;
 
-const PASSWORD: &str = "pass-word-42";
+/// Each user's SIP password; switchboard wants them all different.
+fn password(extension: &str) -> String {
+    format!("secret-{extension}-pw")
+}
 
 /// Callers, a callee taking one call at a time, one taking several, and one
 /// who never registers.
 fn office() -> Pbx {
     Pbx::with_users(&[
-        User::new("1001", PASSWORD),
-        User::new("1002", PASSWORD),
-        User::new("2001", PASSWORD),
-        User::new("2002", PASSWORD).with_multiple_calls(),
-        User::new("2003", PASSWORD),
+        User::new("1001", &password("1001")),
+        User::new("1002", &password("1002")),
+        User::new("2001", &password("2001")),
+        User::new("2002", &password("2002")).with_multiple_calls(),
+        User::new("2003", &password("2003")),
     ])
 }
 
@@ -32,7 +35,7 @@ fn callee(pbx: &Pbx, user: &str, scenario: &str, ring_ms: u64, calls: u32) -> Ru
     let port = ports::block(4).first;
     Sipp::client("register.xml", pbx.udp())
         .port(port)
-        .credentials(user, PASSWORD)
+        .credentials(user, &password(user))
         .key("expires", 600)
         .run()
         .assert_success(&format!("registering {user}"));
@@ -54,7 +57,7 @@ fn callee(pbx: &Pbx, user: &str, scenario: &str, ring_ms: u64, calls: u32) -> Ru
 /// A SIPp caller of `caller` dialling `callee`; `hold_ms` is its pause.
 fn caller(pbx: &Pbx, caller: &str, callee: &str, scenario: &str, hold_ms: u64) -> Sipp {
     Sipp::client(scenario, pbx.udp())
-        .credentials(caller, PASSWORD)
+        .credentials(caller, &password(caller))
         .key("callee", callee)
         // Digest uri = Request-URI (SIPp would otherwise use host:port alone).
         .arg("-auth_uri")

@@ -23,6 +23,8 @@ fn listening_line_gives_both_addresses_even_after_a_log_prefix() {
     assert_eq!(udp.to_string(), "127.0.0.1:40001");
     assert_eq!(tcp.to_string(), "127.0.0.1:40002");
     assert!(parse_listening("opening the store").is_none());
+    let fields = "INFO PBX listening udp=127.0.0.1:5062 tcp=127.0.0.1:5062";
+    assert_eq!(parse_listening(fields).map(|(udp, _)| udp.port()), Some(5062));
 }
 
 #[test]

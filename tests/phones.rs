@@ -12,15 +12,18 @@ use support::pbx::{CallRecord, Pbx, User};
 use support::sipp::Sipp;
 use support::wait;
 
-const PASSWORD: &str = "phone-pass-77";
+/// Each user's SIP password; switchboard wants them all different.
+fn password(extension: &str) -> String {
+    format!("phone-{extension}-secret")
+}
 
 /// Alice and Bob with phones; Dan calls from SIPp; Carol never registers.
 fn office() -> Pbx {
     Pbx::with_users(&[
-        User::new("1001", PASSWORD),
-        User::new("2001", PASSWORD),
-        User::new("2002", PASSWORD),
-        User::new("1003", PASSWORD),
+        User::new("1001", &password("1001")),
+        User::new("2001", &password("2001")),
+        User::new("2002", &password("2002")),
+        User::new("1003", &password("1003")),
     ])
 }
 
@@ -44,7 +47,7 @@ fn registered_phone(pbx: &Pbx, settings: PhoneSettings) -> Phone {
 fn alice(pbx: &Pbx) -> Phone {
     registered_phone(
         pbx,
-        PhoneSettings::registered("1001", PASSWORD, pbx.udp())
+        PhoneSettings::registered("1001", &password("1001"), pbx.udp())
             .saying("Hello Bob. This is Alice, calling you through switchboard."),
     )
 }
@@ -56,7 +59,8 @@ fn record_between(pbx: &Pbx, from: &str, to: &str) -> CallRecord {
 #[test]
 fn phones_call_each_other_by_extension_and_the_callee_hears_the_caller() {
     let pbx = office();
-    let bob = registered_phone(&pbx, PhoneSettings::registered("2001", PASSWORD, pbx.udp()));
+    let bob =
+        registered_phone(&pbx, PhoneSettings::registered("2001", &password("2001"), pbx.udp()));
     let alice = alice(&pbx);
 
     alice.dial("2001");
@@ -86,7 +90,7 @@ fn caller_hanging_up_while_it_rings_cancels_the_call() {
     let pbx = office();
     let bob = registered_phone(
         &pbx,
-        PhoneSettings::registered("2001", PASSWORD, pbx.udp()).ringing_until_accepted(),
+        PhoneSettings::registered("2001", &password("2001"), pbx.udp()).ringing_until_accepted(),
     );
     let alice = alice(&pbx);
 
@@ -110,12 +114,13 @@ fn caller_hanging_up_while_it_rings_cancels_the_call() {
 #[test]
 fn calling_a_phone_already_on_a_call_gives_busy() {
     let pbx = office();
-    let bob = registered_phone(&pbx, PhoneSettings::registered("2001", PASSWORD, pbx.udp()));
+    let bob =
+        registered_phone(&pbx, PhoneSettings::registered("2001", &password("2001"), pbx.udp()));
     let alice = alice(&pbx);
 
     // Dan (SIPp) keeps Bob busy.
     let dan = Sipp::client("uac_call.xml", pbx.udp())
-        .credentials("1003", PASSWORD)
+        .credentials("1003", &password("1003"))
         .key("callee", "2001")
         .arg("-auth_uri")
         .arg(format!("2001@{}", pbx.udp()))
@@ -159,7 +164,8 @@ fn calling_an_unknown_number_gives_404() {
 #[test]
 fn registered_phones_are_listed_with_their_user_agent() {
     let pbx = office();
-    let _bob = registered_phone(&pbx, PhoneSettings::registered("2001", PASSWORD, pbx.udp()));
+    let _bob =
+        registered_phone(&pbx, PhoneSettings::registered("2001", &password("2001"), pbx.udp()));
 
     let registrations = pbx.registrations_of("2001");
     assert_eq!(registrations.len(), 1, "{registrations:#?}");

@@ -377,16 +377,19 @@ pub struct CallRecord {
 }
 
 /// Reads `listening on udp 127.0.0.1:PORT, tcp 127.0.0.1:PORT` anywhere in a
-/// log line (a timestamp or level may come before it).
+/// log line (a timestamp or level may come before it). Structured fields
+/// (`udp=127.0.0.1:PORT`) after the word "listening" are read as well.
 pub fn parse_listening(line: &str) -> Option<(SocketAddr, SocketAddr)> {
     let line = strip_ansi(line);
-    let rest = &line[line.find("listening on")?..];
+    let rest = &line[line.find("listening")?..];
     let address_after = |keyword: &str| -> Option<SocketAddr> {
-        let start = rest.find(keyword)? + keyword.len();
-        let token = rest[start..].split([',', ' ']).find(|part| !part.is_empty())?;
-        token.parse().ok()
+        rest.match_indices(keyword).find_map(|(at, _)| {
+            let after = rest[at + keyword.len()..].strip_prefix([' ', '='])?;
+            let token = after.split([',', ' ']).find(|part| !part.is_empty())?;
+            token.parse().ok()
+        })
     };
-    Some((address_after("udp ")?, address_after("tcp ")?))
+    Some((address_after("udp")?, address_after("tcp")?))
 }
 
 /// The line without terminal colour sequences (`ESC [ … letter`), in case the
