@@ -1,15 +1,167 @@
 //! Starting the PBX: alone as a daemon, or together with the console.
+//!
+//! Both open the store, start the engine on the live revision, and serve the
+//! control socket so that CLI commands reach the running PBX. They differ in
+//! where logs go (stderr for the daemon, a file for the console, which owns
+//! the screen) and in what they wait for before stopping.
 
-use color_eyre::eyre::{eyre, Result};
+use std::fs::OpenOptions;
+use std::path::Path;
+use std::sync::Arc;
+
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::cli::{AllInOneOptions, ServeOptions};
+use crate::console::{self, ConsoleOptions};
+use crate::control::{event_channel, ControlSocket, LocalLink, Service};
+use crate::engine::{Pbx, PbxOptions};
+use crate::store::Store;
 
 /// `switchboard`: the PBX and the console together in this terminal.
-pub fn all_in_one(_options: AllInOneOptions) -> Result<()> {
-    Err(eyre!("the PBX is not available in this build"))
+pub fn all_in_one(options: AllInOneOptions) -> Result<()> {
+    let log_file = options.data.join("switchboard.log");
+    within_runtime(async {
+        let running = Running::start(&options.data, options.pbx).await?;
+        // The store created the data directory; the log goes beside it.
+        log_to_file(&log_file)?;
+        tracing::info!(udp = %running.pbx.udp_addr(), tcp = %running.pbx.tcp_addr(), "all-in-one started");
+
+        let link = Arc::new(LocalLink::new(running.service.clone()));
+        let console_options = ConsoleOptions {
+            keymap_file: Some(options.data.join("keymap.toml")),
+            quit_ends_calls: true,
+            ..Default::default()
+        };
+        let outcome = console::run_in_terminal(link, console_options).await;
+        running.stop().await;
+        outcome.map(|_| ()).map_err(|error| eyre!("{error}"))
+    })
 }
 
-/// `switchboard serve`: the PBX alone, until it is told to stop.
-pub fn serve(_options: ServeOptions) -> Result<()> {
-    Err(eyre!("the PBX is not available in this build"))
+/// `switchboard serve`: the PBX alone, until SIGTERM or SIGINT.
+pub fn serve(options: ServeOptions) -> Result<()> {
+    match &options.log_file {
+        Some(file) => log_to_file(file)?,
+        None => log_to_stderr(),
+    }
+    within_runtime(async {
+        let mut stop = StopSignals::install()?;
+        let running = Running::start(&options.data, options.pbx).await?;
+        // The one line scripts and service managers wait for.
+        eprintln!("listening on udp {}, tcp {}", running.pbx.udp_addr(), running.pbx.tcp_addr());
+        stop.wait().await;
+        tracing::info!("stopping");
+        running.stop().await;
+        Ok(())
+    })
+}
+
+/// Runs `work` to its end, then gives threads still blocked (a read of the
+/// terminal, say) a moment before leaving them behind: everything that
+/// matters was stopped and flushed by `work` itself.
+fn within_runtime(work: impl std::future::Future<Output = Result<()>>) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the runtime")?;
+    let outcome = runtime.block_on(work);
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    outcome
+}
+
+/// A PBX with its store, control service and control socket.
+struct Running {
+    pbx: Pbx,
+    service: Arc<Service>,
+    socket_task: JoinHandle<()>,
+    stop_socket: oneshot::Sender<()>,
+}
+
+impl Running {
+    async fn start(data: &Path, options: PbxOptions) -> Result<Running> {
+        let store = Arc::new(Store::open(data).map_err(|error| eyre!("{error}"))?);
+        // Bind the socket first: it is what tells a second PBX on the same
+        // directory that one already runs.
+        let socket = ControlSocket::bind(data).map_err(|error| eyre!("{error}"))?;
+        let (revision, config) = store.live().map_err(|error| eyre!("{error}"))?;
+        tracing::info!(revision, users = config.users.len(), "live configuration loaded");
+
+        let events = event_channel();
+        let advertise = options.advertise;
+        let pbx = Pbx::start(options, Arc::new(config), events.clone(), store.clone())
+            .await
+            .map_err(|error| eyre!("{error}"))?;
+        let service = Arc::new(Service::new(store, Some(pbx.live_state()), events));
+        service.set_sip_address(advertise.unwrap_or(pbx.udp_addr()));
+
+        let (stop_socket, stopped) = oneshot::channel::<()>();
+        let socket_task = tokio::spawn(socket.serve(service.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Ok(Running { pbx, service, socket_task, stop_socket })
+    }
+
+    /// Ends live calls, closes the control socket and lets the store flush.
+    async fn stop(self) {
+        self.pbx.shutdown().await;
+        let _ = self.stop_socket.send(());
+        let _ = self.socket_task.await;
+        if let Err(error) = self.service.store().flush() {
+            tracing::error!(%error, "store flush on stop failed");
+        }
+    }
+}
+
+/// SIGTERM and SIGINT, installed before the PBX starts so that a stop asked
+/// for during start-up is not lost.
+struct StopSignals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> Result<StopSignals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(StopSignals {
+            terminate: signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?,
+            interrupt: signal(SignalKind::interrupt()).wrap_err("cannot watch SIGINT")?,
+        })
+    }
+
+    async fn wait(&mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+    }
+}
+
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+}
+
+fn log_to_stderr() {
+    use std::io::IsTerminal;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(log_filter())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+fn log_to_file(path: &Path) -> Result<()> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .wrap_err_with(|| format!("cannot open the log file {}", path.display()))?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(log_filter())
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .try_init();
+    Ok(())
 }

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{broadcast, mpsc, Notify};
+use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 use tokio::task::JoinHandle;
 
 use super::transport::{Receiver, Transports};
@@ -48,6 +48,7 @@ pub struct Pbx {
     shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
     recorder: JoinHandle<()>,
+    stop_recorder: oneshot::Sender<()>,
 }
 
 impl Pbx {
@@ -71,14 +72,9 @@ impl Pbx {
             },
             Instant::now(),
         );
-        let (records, mut pending) = mpsc::channel::<CallRecord>(RECORD_QUEUE);
-        let recorder = tokio::spawn(async move {
-            while let Some(record) = pending.recv().await {
-                let call_log = call_log.clone();
-                // The store may block on the disk: keep that off the runtime.
-                let _ = tokio::task::spawn_blocking(move || call_log.record(&record)).await;
-            }
-        });
+        let (records, pending) = mpsc::channel::<CallRecord>(RECORD_QUEUE);
+        let (stop_recorder, stopped) = oneshot::channel();
+        let recorder = tokio::spawn(keep_records(pending, stopped, call_log));
         let shared = Arc::new_cyclic(|me| Shared {
             me: me.clone(),
             core: Mutex::new(core),
@@ -96,7 +92,7 @@ impl Pbx {
             tokio::spawn(run_timers(shared.clone())),
         ];
         tracing::info!(udp = %transports.udp_addr, tcp = %transports.tcp_addr, "PBX listening");
-        Ok(Pbx { shared, tasks, recorder })
+        Ok(Pbx { shared, tasks, recorder, stop_recorder })
     }
 
     pub fn udp_addr(&self) -> std::net::SocketAddr {
@@ -126,7 +122,7 @@ impl Pbx {
             task.abort();
         }
         // Every record already produced is written before returning.
-        drop(self.shared);
+        let _ = self.stop_recorder.send(());
         let _ = self.recorder.await;
     }
 }
@@ -201,6 +197,33 @@ impl LiveState for Shared {
         tracing::info!(revision, "switching to the applied configuration");
         let config = Arc::new(config.clone());
         self.step(|core, _| core.set_config(config));
+    }
+}
+
+/// Writes call records as they come, and those still queued when told to stop.
+async fn keep_records(
+    mut pending: mpsc::Receiver<CallRecord>,
+    mut stop: oneshot::Receiver<()>,
+    call_log: Arc<dyn CallLog>,
+) {
+    let write = |record: CallRecord| {
+        let call_log = call_log.clone();
+        // The store may block on the disk: keep that off the runtime threads.
+        tokio::task::spawn_blocking(move || call_log.record(&record))
+    };
+    loop {
+        tokio::select! {
+            record = pending.recv() => match record {
+                Some(record) => {
+                    let _ = write(record).await;
+                }
+                None => return,
+            },
+            _ = &mut stop => break,
+        }
+    }
+    while let Ok(record) = pending.try_recv() {
+        let _ = write(record).await;
     }
 }
 

@@ -122,7 +122,7 @@ impl Store {
     }
 
     /// Writes everything to disk before returning.
-    fn flush(&self) -> Result<(), StoreError> {
+    pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(|source| self.sled_error(source))
     }
 
