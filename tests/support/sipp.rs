@@ -104,8 +104,10 @@ impl Sipp {
         self
     }
 
-    /// A `[keyword]` for the scenario (`-key`).
+    /// A `[keyword]` for the scenario (`-key`); a later value replaces an
+    /// earlier one (SIPp itself would keep the first).
     pub fn key(mut self, name: &str, value: impl ToString) -> Sipp {
+        self.keys.retain(|(existing, _)| existing != name);
         self.keys.push((name.to_string(), value.to_string()));
         self
     }
