@@ -162,6 +162,20 @@ fn calling_an_unknown_number_gives_404() {
 }
 
 #[test]
+fn a_phone_that_quits_unregisters() {
+    let pbx = office();
+    let bob =
+        registered_phone(&pbx, PhoneSettings::registered("2001", &password("2001"), pbx.udp()));
+
+    bob.quit();
+    assert!(
+        pbx.wait_for_registrations("2001", 0, Duration::from_secs(5)),
+        "Bob's binding outlived his phone: {:#?}",
+        pbx.status()
+    );
+}
+
+#[test]
 fn registered_phones_are_listed_with_their_user_agent() {
     let pbx = office();
     let _bob =

@@ -179,6 +179,13 @@ impl Phone {
         self.must("listcalls", "").data
     }
 
+    /// Asks baresip to exit (it unregisters first). Dropping the phone then
+    /// makes sure it is gone.
+    pub fn quit(&self) {
+        // The connection closes as baresip exits, so the reply may never come.
+        let _ = self.command("quit", "");
+    }
+
     /// Waits until `reginfo` says the account is registered.
     pub fn wait_registered(&self, timeout: Duration) -> bool {
         wait::for_condition(timeout, || {
