@@ -6,7 +6,7 @@
 //! retransmit requests until a response comes and send the ACK for a failed
 //! INVITE themselves (§17.1.1.3). Nothing here does I/O; time is an input.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::deadlines::Deadlines;
@@ -17,9 +17,10 @@ pub const T1: Duration = Duration::from_millis(500);
 pub const T2: Duration = Duration::from_secs(4);
 pub const T4: Duration = Duration::from_secs(5);
 
-/// Outsiders can open transactions at will; past this many new ones are
-/// refused by the caller of [`ServerTransactions::receive`] with 503.
-pub const MAX_TRANSACTIONS: usize = 50_000;
+/// Outsiders can open transactions at will. Past this many, the oldest
+/// finished one (kept only to absorb retransmissions) makes room; when none is
+/// finished, new requests are refused with 503.
+pub const MAX_TRANSACTIONS: usize = 100_000;
 
 /// A transaction is named by the branch of the top Via and its method, with
 /// ACK folded into INVITE (§17.2.3).
@@ -88,13 +89,17 @@ pub enum Arrival {
 pub struct ServerTransactions {
     open: HashMap<Key, ServerTransaction>,
     deadlines: Deadlines<Key>,
+    /// Finished transactions, oldest first: the first to go when full.
+    finished: VecDeque<Key>,
 }
 
 impl ServerTransactions {
     pub fn receive(&mut self, request: &Message, flow: &Flow, now: Instant) -> Arrival {
         let Some(key) = Key::of(request) else { return Arrival::New };
         let is_ack = request.method() == "ACK";
-        let full = self.open.len() >= MAX_TRANSACTIONS;
+        let full = self.open.len() >= MAX_TRANSACTIONS && !self.open.contains_key(&key) && {
+            !is_ack && !self.evict_finished()
+        };
         match self.open.get_mut(&key) {
             Some(transaction) if is_ack => {
                 if transaction.resend.take().is_some() || transaction.acked {
@@ -143,7 +148,7 @@ impl ServerTransactions {
         flow: &Flow,
         now: Instant,
     ) -> Outbound {
-        let bytes = response.to_bytes();
+        let bytes = with_received(response, flow).to_bytes();
         let code = response.status().unwrap_or(500);
         let Some((key, transaction)) =
             Key::of(request).and_then(|key| self.open.get_mut(&key).map(|t| (key, t)))
@@ -167,9 +172,11 @@ impl ServerTransactions {
                 // A 2xx ends the INVITE transaction; the dialog layer
                 // retransmits it (§13.3.1.4). Keep it briefly for retransmitted INVITEs.
                 transaction.ends_at = now + 64 * T1;
+                self.finished.push_back(key.clone());
             } else {
                 // Timer J.
                 transaction.ends_at = now + linger(&transaction.flow, 64 * T1);
+                self.finished.push_back(key.clone());
             }
             self.deadlines.schedule(transaction.next_deadline(), key);
         }
@@ -198,10 +205,26 @@ impl ServerTransactions {
             }
             self.deadlines.schedule(transaction.next_deadline(), key);
         }
+        // Finished transactions end in about the order they finished.
+        while self.finished.front().is_some_and(|key| !self.open.contains_key(key)) {
+            self.finished.pop_front();
+        }
     }
 
     pub fn next_deadline(&self) -> Option<Instant> {
         self.deadlines.next()
+    }
+
+    /// Forgets the oldest finished transaction; false when there is none.
+    fn evict_finished(&mut self) -> bool {
+        while let Some(key) = self.finished.pop_front() {
+            let finished = self.open.get(&key).is_some_and(|t| t.resend.is_none());
+            if finished {
+                self.open.remove(&key);
+                return true;
+            }
+        }
+        false
     }
 
     pub fn len(&self) -> usize {
@@ -217,6 +240,33 @@ impl ServerTransaction {
     fn next_deadline(&self) -> Instant {
         self.resend.as_ref().map_or(self.ends_at, |resend| resend.at.min(self.ends_at))
     }
+}
+
+/// RFC 3581 §4: a request whose top Via asks with `rport` learns the address
+/// and port it was seen from.
+fn with_received<'a>(response: &'a Message, flow: &Flow) -> std::borrow::Cow<'a, Message> {
+    let Some(top) = response.header("Via") else { return std::borrow::Cow::Borrowed(response) };
+    let asks = top.split(';').skip(1).any(|param| param.trim().eq_ignore_ascii_case("rport"));
+    if !asks {
+        return std::borrow::Cow::Borrowed(response);
+    }
+    let stamped: Vec<String> = top
+        .split(';')
+        .map(|param| {
+            if param.trim().eq_ignore_ascii_case("rport") {
+                format!("rport={};received={}", flow.peer.port(), flow.peer.ip())
+            } else {
+                param.to_string()
+            }
+        })
+        .collect();
+    let mut response = response.clone();
+    if let Some(via) =
+        response.headers.iter_mut().find(|(name, _)| name.eq_ignore_ascii_case("Via"))
+    {
+        via.1 = stamped.join(";");
+    }
+    std::borrow::Cow::Owned(response)
 }
 
 /// Unreliable transports linger to absorb retransmissions; TCP does not need to.
@@ -410,4 +460,66 @@ fn ack_for_failure(invite_bytes: &[u8], response: &Message) -> Option<Vec<u8>> {
     ack.push("Call-ID", invite.call_id());
     ack.push("CSeq", format!("{} ACK", invite.cseq()?.0));
     Some(ack.to_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flow() -> Flow {
+        Flow {
+            transport: Transport::Udp,
+            peer: ([127, 0, 0, 1], 5071).into(),
+            local: ([127, 0, 0, 1], 5060).into(),
+            connection: None,
+        }
+    }
+
+    fn options(branch: &str) -> Message {
+        let mut request = Message::request("OPTIONS", "sip:office");
+        request.push("Via", format!("SIP/2.0/UDP 127.0.0.1:5070;branch={branch};rport"));
+        request.push("From", "<sip:a@office>;tag=1");
+        request.push("To", "<sip:office>");
+        request.push("Call-ID", branch);
+        request.push("CSeq", "1 OPTIONS");
+        request
+    }
+
+    #[test]
+    fn when_full_the_oldest_finished_transaction_makes_room() {
+        let mut server = ServerTransactions::default();
+        let now = Instant::now();
+        for n in 0..MAX_TRANSACTIONS {
+            let request = options(&format!("z9hG4bK{n}"));
+            assert_eq!(server.receive(&request, &flow(), now), Arrival::New);
+            let ok = Message::response_to(&request, 200, Some("t"));
+            server.respond(&request, &ok, &flow(), now);
+        }
+        let late = options("z9hG4bKlate");
+        assert_eq!(server.receive(&late, &flow(), now), Arrival::New);
+        assert_eq!(server.len(), MAX_TRANSACTIONS);
+        // The first one was forgotten, so its retransmission is new again.
+        assert_eq!(server.receive(&options("z9hG4bK0"), &flow(), now), Arrival::New);
+    }
+
+    #[test]
+    fn a_retransmission_gets_the_stored_answer_with_received_and_rport() {
+        let mut server = ServerTransactions::default();
+        let now = Instant::now();
+        let request = options("z9hG4bKa");
+        server.receive(&request, &flow(), now);
+        let ok = Message::response_to(&request, 200, Some("t"));
+        let first = server.respond(&request, &ok, &flow(), now);
+        let sent = Message::parse(&first.bytes).expect("valid");
+        assert_eq!(
+            sent.header("Via"),
+            Some("SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKa;rport=5071;received=127.0.0.1")
+        );
+        match server.receive(&request, &flow(), now) {
+            Arrival::Retransmission(Some(again)) => assert_eq!(again.bytes, first.bytes),
+            other => panic!("expected the stored answer, got {other:?}"),
+        }
+        server.on_timer(now + 64 * T1 + Duration::from_millis(1), &mut Vec::new());
+        assert!(server.is_empty(), "timer J ends it");
+    }
 }
