@@ -226,3 +226,26 @@ fn invite_with_a_wrong_password_is_refused_before_routing() {
         run.report()
     );
 }
+
+#[test]
+fn stopping_the_pbx_hangs_up_a_live_call_on_both_sides_and_records_it() {
+    let mut pbx = office();
+    let phone = callee(&pbx, "2001", "uas_answer.xml", 0, 1);
+    // The caller would hang up after a minute; the PBX stops long before.
+    let calling = caller(&pbx, "1001", "2001", "uac_call.xml", 60_000).spawn();
+    let answered = wait::for_condition(SHORT, || {
+        pbx.status().calls.iter().any(|call| call.state == "answered")
+    });
+    assert!(answered, "the call was never answered: {:#?}", pbx.status());
+
+    let status = pbx.stop_in_place();
+    assert!(status.is_some_and(|s| s.success()), "serve did not exit 0: {status:?}");
+    phone.wait().assert_success("the callee, which must get a BYE");
+    drop(calling);
+
+    let records = pbx.calls();
+    let record = records.iter().find(|r| r.caller == "1001" && r.callee == "2001");
+    let record = record.unwrap_or_else(|| panic!("no record of the call: {records:#?}"));
+    assert_eq!(record.outcome, "answered");
+    assert!(record.answered_at.is_some());
+}

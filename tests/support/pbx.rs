@@ -302,6 +302,11 @@ impl Pbx {
         self.terminate_and_wait()
     }
 
+    /// Like [`Pbx::stop`], keeping the data directory for the CLI to read.
+    pub fn stop_in_place(&mut self) -> Option<ExitStatus> {
+        self.terminate_and_wait()
+    }
+
     fn terminate_and_wait(&mut self) -> Option<ExitStatus> {
         if let Ok(Some(status)) = self.child.try_wait() {
             return Some(status);

@@ -200,3 +200,58 @@ fn a_retransmitted_register_gets_the_same_answer_without_reprocessing() {
     let two = send(&mut core, &alice, &first, now);
     assert_eq!(one, two, "the stored 401 is resent");
 }
+
+/// The ACK a caller sends for a failure: same branch, the response's To.
+fn ack_for(failure: &Message) -> Message {
+    let mut ack = Message::request("ACK", &format!("sip:1003@{DOMAIN}"));
+    for name in ["Via", "From", "To", "Call-ID"] {
+        ack.push(name, failure.header(name).unwrap());
+    }
+    ack.push("CSeq", format!("{} ACK", failure.cseq().unwrap().0));
+    ack
+}
+
+fn resent(core: &mut Core, at: Instant) -> usize {
+    core.on_timer(at);
+    sent(core).iter().filter(|(port, m)| *port == 5101 && m.status() == Some(480)).count()
+}
+
+#[test]
+fn a_failure_to_the_caller_is_resent_until_its_ack_then_stops() {
+    let now = Instant::now();
+    let (mut core, mut alice, _bob) = office(now);
+    let failure = invite(&mut core, &mut alice, "1003", "call-7", now).remove(0).1;
+    assert_eq!(failure.status(), Some(480));
+    assert_eq!(resent(&mut core, now + Duration::from_millis(501)), 1, "timer G");
+
+    assert!(send(&mut core, &alice, &ack_for(&failure), now).is_empty(), "the ACK is absorbed");
+    assert_eq!(resent(&mut core, now + Duration::from_secs(3)), 0, "the ACK stops it");
+    assert!(
+        send(&mut core, &alice, &ack_for(&failure), now).is_empty(),
+        "and so is a repeated ACK"
+    );
+}
+
+#[test]
+fn a_failure_never_acknowledged_is_given_up_on_timer_h() {
+    let now = Instant::now();
+    let (mut core, mut alice, _bob) = office(now);
+    invite(&mut core, &mut alice, "1003", "call-8", now);
+    let mut total = 0;
+    for tenth in 1..=400 {
+        total += resent(&mut core, now + Duration::from_millis(100 * tenth));
+    }
+    // 0.5, 1.5, 3.5, 7.5, then every 4 s (T2) until 32 s.
+    assert!((8..=12).contains(&total), "resent {total} times");
+    assert_eq!(resent(&mut core, now + Duration::from_secs(60)), 0);
+}
+
+#[test]
+fn an_invite_with_no_hops_left_gets_483() {
+    let now = Instant::now();
+    let (mut core, mut alice, _bob) = office(now);
+    let uri = format!("sip:1002@{DOMAIN}");
+    let mut looping = alice.request("INVITE", &uri, "call-9", &format!("<{uri}>"));
+    looping.set("Max-Forwards", "0");
+    assert_eq!(send(&mut core, &alice, &looping, now)[0].1.status(), Some(483));
+}
