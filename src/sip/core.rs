@@ -258,7 +258,7 @@ impl Core {
 
     fn cancel(&mut self, request: &Message, flow: &Flow, now: Instant) {
         let Some(branch) = request.branch() else { return };
-        let key = Key { branch: branch.to_string(), method: "INVITE".to_string() };
+        let key = Key::new(branch, "INVITE");
         // RFC 3261 §9.2: the CANCEL is answered first, then the INVITE with 487.
         if self.calls.knows_invite(&key) {
             self.respond(request, 200, flow, now);

@@ -42,8 +42,9 @@ struct NonceState {
 pub struct Authenticator {
     realm: String,
     ttl: Duration,
-    nonces: HashMap<String, NonceState>,
-    order: VecDeque<String>,
+    /// Nonces are 128 random bits, written as 32 hexadecimal digits.
+    nonces: HashMap<u128, NonceState>,
+    order: VecDeque<u128>,
 }
 
 impl Authenticator {
@@ -76,16 +77,15 @@ impl Authenticator {
     }
 
     fn issue_nonce(&mut self, now: Instant) -> String {
-        let bytes: [u8; 16] = rand::rng().random();
-        let nonce = hex(&bytes);
+        let nonce: u128 = rand::rng().random();
         while self.order.len() >= MAX_NONCES {
             if let Some(oldest) = self.order.pop_front() {
                 self.nonces.remove(&oldest);
             }
         }
-        self.nonces.insert(nonce.clone(), NonceState { issued: now, last_count: 0 });
-        self.order.push_back(nonce.clone());
-        nonce
+        self.nonces.insert(nonce, NonceState { issued: now, last_count: 0 });
+        self.order.push_back(nonce);
+        format!("{nonce:032x}")
     }
 
     /// Checks the credentials of `header_value` (an Authorization or
@@ -117,7 +117,11 @@ impl Authenticator {
             return Verdict::Refused;
         }
 
-        let Some(state) = self.nonces.get_mut(&credentials.nonce) else {
+        let issued = (credentials.nonce.len() == 32)
+            .then(|| u128::from_str_radix(&credentials.nonce, 16).ok())
+            .flatten()
+            .and_then(|nonce| self.nonces.get_mut(&nonce));
+        let Some(state) = issued else {
             return Verdict::Stale;
         };
         if now.duration_since(state.issued) > self.ttl {

@@ -23,12 +23,12 @@ pub const T4: Duration = Duration::from_secs(5);
 pub const MAX_TRANSACTIONS: usize = 100_000;
 
 /// A transaction is named by the branch of the top Via and its method, with
-/// ACK folded into INVITE (§17.2.3).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key {
-    pub branch: String,
-    pub method: String,
-}
+/// ACK folded into INVITE (§17.2.3). The pair is kept as a 128-bit
+/// fingerprint under keys chosen at random when the process starts: tens of
+/// thousands of transactions are open under load, and a fingerprint costs no
+/// allocation wherever it is stored, while outsiders cannot aim collisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key(u128);
 
 impl Key {
     pub fn of(message: &Message) -> Option<Key> {
@@ -36,7 +36,16 @@ impl Key {
             "ACK" => "INVITE",
             other => other,
         };
-        Some(Key { branch: message.branch()?.to_string(), method: method.to_string() })
+        Some(Key::new(message.branch()?, method))
+    }
+
+    pub fn new(branch: &str, method: &str) -> Key {
+        use std::hash::BuildHasher;
+        static SEEDS: std::sync::OnceLock<[std::collections::hash_map::RandomState; 2]> =
+            std::sync::OnceLock::new();
+        let [high, low] = SEEDS.get_or_init(Default::default);
+        let half = |seed: &std::collections::hash_map::RandomState| seed.hash_one((branch, method));
+        Key((u128::from(half(high)) << 64) | u128::from(half(low)))
     }
 }
 
@@ -121,7 +130,7 @@ impl ServerTransactions {
             None if is_ack => Arrival::AckForDialog,
             None if full => Arrival::Overloaded,
             None => {
-                self.deadlines.schedule(now + 64 * T1, key.clone());
+                self.deadlines.schedule(now + 64 * T1, key);
                 self.open.insert(
                     key,
                     ServerTransaction {
@@ -172,11 +181,11 @@ impl ServerTransactions {
                 // A 2xx ends the INVITE transaction; the dialog layer
                 // retransmits it (§13.3.1.4). Keep it briefly for retransmitted INVITEs.
                 transaction.ends_at = now + 64 * T1;
-                self.finished.push_back(key.clone());
+                self.finished.push_back(key);
             } else {
                 // Timer J.
                 transaction.ends_at = now + linger(&transaction.flow, 64 * T1);
-                self.finished.push_back(key.clone());
+                self.finished.push_back(key);
             }
             self.deadlines.schedule(transaction.next_deadline(), key);
         }
@@ -297,6 +306,7 @@ struct ClientTransaction {
     request: Vec<u8>,
     /// The ACK sent for a failure, resent if the failure is retransmitted.
     ack: Option<Vec<u8>>,
+    method: String,
     is_invite: bool,
     answered: bool,
     resend: Option<Resend>,
@@ -338,7 +348,7 @@ impl ClientTransactions {
             .then(|| Resend::start(now, if is_invite { Duration::MAX } else { T2 }));
         if let Some(key) = Key::of(request) {
             let first = resend.as_ref().map_or(now + 64 * T1, |resend: &Resend| resend.at);
-            self.deadlines.schedule(first, key.clone());
+            self.deadlines.schedule(first, key);
             self.open.insert(
                 key,
                 ClientTransaction {
@@ -346,6 +356,7 @@ impl ClientTransactions {
                     flow: flow.clone(),
                     request: bytes.clone(),
                     ack: None,
+                    method: request.method().to_string(),
                     is_invite,
                     answered: false,
                     resend,
@@ -422,7 +433,8 @@ impl ClientTransactions {
             if transaction.ends_at <= now {
                 if !transaction.answered {
                     let owner = transaction.owner;
-                    timeouts.push(TimedOut { owner, method: key.method.clone() });
+                    let method = transaction.method.clone();
+                    timeouts.push(TimedOut { owner, method });
                 }
                 self.open.remove(&key);
                 continue;
