@@ -6,6 +6,7 @@
 //! the screen) and in what they wait for before stopping.
 
 use std::fs::OpenOptions;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,11 +22,16 @@ use crate::store::Store;
 
 /// `switchboard`: the PBX and the console together in this terminal.
 pub fn all_in_one(options: AllInOneOptions) -> Result<()> {
-    let log_file = options.data.join("switchboard.log");
+    // The log goes into the data directory, which must exist (owner-only, as
+    // the store wants it) before anything is logged.
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&options.data)
+        .wrap_err_with(|| format!("cannot create {}", options.data.display()))?;
+    log_to_file(&options.data.join("switchboard.log"))?;
     within_runtime(async {
         let running = Running::start(&options.data, options.pbx).await?;
-        // The store created the data directory; the log goes beside it.
-        log_to_file(&log_file)?;
         tracing::info!(udp = %running.pbx.udp_addr(), tcp = %running.pbx.tcp_addr(), "all-in-one started");
 
         let link = Arc::new(LocalLink::new(running.service.clone()));
