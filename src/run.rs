@@ -6,6 +6,7 @@
 //! the screen) and in what they wait for before stopping.
 
 use std::fs::OpenOptions;
+use std::net::SocketAddr;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -100,7 +101,7 @@ impl Running {
             .await
             .map_err(|error| eyre!("{error}"))?;
         let service = Arc::new(Service::new(store, Some(pbx.live_state()), events));
-        service.set_sip_address(advertise.unwrap_or(pbx.udp_addr()));
+        service.set_sip_address(advertise.unwrap_or_else(|| reachable(pbx.udp_addr())));
 
         let (stop_socket, stopped) = oneshot::channel::<()>();
         let socket_task = tokio::spawn(socket.serve(service.clone(), async move {
@@ -118,6 +119,27 @@ impl Running {
             tracing::error!(%error, "store flush on stop failed");
         }
     }
+}
+
+/// The address to tell phones about. Listening on every address, that is
+/// the machine's first IPv4 address on a network interface (not loopback);
+/// with none, the wildcard stays and the console shows the domain instead.
+fn reachable(bound: SocketAddr) -> SocketAddr {
+    if !bound.ip().is_unspecified() {
+        return bound;
+    }
+    let interfaces = match nix::ifaddrs::getifaddrs() {
+        Ok(interfaces) => interfaces,
+        Err(error) => {
+            tracing::debug!(%error, "cannot list network interfaces");
+            return bound;
+        }
+    };
+    interfaces
+        .filter_map(|interface| interface.address?.as_sockaddr_in().map(|addr| addr.ip()))
+        .find(|ip| !ip.is_loopback() && !ip.is_unspecified())
+        .map(|ip| SocketAddr::new(ip.into(), bound.port()))
+        .unwrap_or(bound)
 }
 
 /// SIGTERM and SIGINT, installed before the PBX starts so that a stop asked
