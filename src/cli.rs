@@ -128,7 +128,8 @@ pub enum YesNo {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Seconds a digest nonce stays valid
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    #[arg(long, value_name = "SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub nonce_ttl: u64,
     /// Shortest registration accepted, in seconds (shorter gets 423)
     #[arg(long, value_name = "SECS", default_value_t = 60)]

@@ -23,6 +23,12 @@ use crate::store::Store;
 
 /// `switchboard`: the PBX and the console together in this terminal.
 pub fn all_in_one(options: AllInOneOptions) -> Result<()> {
+    // Without a terminal there is no console to show: say so before opening
+    // any port or creating any store.
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(eyre!("the console needs a terminal; `switchboard serve` runs the PBX alone"));
+    }
     // The log goes into the data directory, which must exist (owner-only, as
     // the store wants it) before anything is logged.
     std::fs::DirBuilder::new()
@@ -88,10 +94,8 @@ struct Running {
 
 impl Running {
     async fn start(data: &Path, options: PbxOptions) -> Result<Running> {
+        // The store's lock keeps a second PBX off this directory.
         let store = Arc::new(Store::open(data).map_err(|error| eyre!("{error}"))?);
-        // Bind the socket first: it is what tells a second PBX on the same
-        // directory that one already runs.
-        let socket = ControlSocket::bind(data).map_err(|error| eyre!("{error}"))?;
         let (revision, config) = store.live().map_err(|error| eyre!("{error}"))?;
         tracing::info!(revision, users = config.users.len(), "live configuration loaded");
 
@@ -100,6 +104,15 @@ impl Running {
         let pbx = Pbx::start(options, Arc::new(config), events.clone(), store.clone())
             .await
             .map_err(|error| eyre!("{error}"))?;
+        // The socket comes once SIP listens, so a PBX that cannot bind its
+        // port leaves no socket behind.
+        let socket = match ControlSocket::bind(data) {
+            Ok(socket) => socket,
+            Err(error) => {
+                pbx.shutdown().await;
+                return Err(eyre!("{error}"));
+            }
+        };
         let service = Arc::new(Service::new(store, Some(pbx.live_state()), events));
         service.set_sip_address(advertise.unwrap_or_else(|| reachable(pbx.udp_addr())));
 

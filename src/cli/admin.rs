@@ -210,7 +210,7 @@ fn show_status(status: &Status) -> String {
                 ]
             })
             .collect();
-        text.push_str(&table(["USER", "CONTACT", "TRANSPORT", "PHONE", "EXPIRES"], &rows));
+        text.push_str(&table(["USER", "CONTACT", "TRANSPORT", "PHONE", "EXPIRES (UTC)"], &rows));
     }
     text.push('\n');
     if status.calls.is_empty() {
@@ -221,7 +221,7 @@ fn show_status(status: &Status) -> String {
             .iter()
             .map(|c| [clock(c.started_at), c.caller.clone(), c.callee.clone(), snake(&c.state)])
             .collect();
-        text.push_str(&table(["STARTED", "CALLER", "CALLEE", "STATE"], &rows));
+        text.push_str(&table(["STARTED (UTC)", "CALLER", "CALLEE", "STATE"], &rows));
     }
     text
 }
@@ -233,14 +233,15 @@ fn show_calls(calls: &[CallRecord]) -> String {
     let rows: Vec<[String; 5]> = calls
         .iter()
         .map(|c| {
-            let seconds = (c.ended_at - c.answered_at.unwrap_or(c.ended_at)).whole_seconds();
-            [
-                clock(c.started_at),
-                c.caller.clone(),
-                c.callee.clone(),
-                snake(&c.outcome),
-                format!("{}:{:02}", seconds / 60, seconds % 60),
-            ]
+            // An unanswered call has no talk time, which is not a zero one.
+            let talked = c.answered_at.map_or_else(
+                || "-".to_string(),
+                |answered| {
+                    let seconds = (c.ended_at - answered).whole_seconds();
+                    format!("{}:{:02}", seconds / 60, seconds % 60)
+                },
+            );
+            [clock(c.started_at), c.caller.clone(), c.callee.clone(), snake(&c.outcome), talked]
         })
         .collect();
     table(["STARTED (UTC)", "CALLER", "CALLEE", "OUTCOME", "TALKED"], &rows)

@@ -126,7 +126,12 @@ impl Service {
 
     fn live_users(&self) -> Result<Vec<UserRow>, ControlError> {
         let (_, config) = self.store.live().map_err(internal)?;
-        Ok(config.users.values().map(user_row).collect())
+        let mut users: Vec<UserRow> = config.users.values().map(user_row).collect();
+        // Extensions are numbers: 99 comes before 1001.
+        users.sort_by(|a, b| {
+            (a.extension.len(), &a.extension).cmp(&(b.extension.len(), &b.extension))
+        });
+        Ok(users)
     }
 
     /// A live user, else one only staged so far (so a user just added can be

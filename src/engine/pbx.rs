@@ -159,9 +159,9 @@ impl Shared {
         }
         for event in events {
             if let Event::CallEnded { record } = &event {
-                tracing::info!(call_id = %record.id, caller = %record.caller, callee = %record.callee, outcome = ?record.outcome, "call ended");
+                tracing::info!(call = %record.id, caller = %record.caller, callee = %record.callee, outcome = ?record.outcome, "call ended");
                 if self.records.try_send(record.clone()).is_err() {
-                    tracing::error!(call_id = %record.id, "call record queue full, record lost");
+                    tracing::error!(call = %record.id, "call record queue full, record lost");
                 }
             }
             // No subscriber is not an error: the PBX runs without a console.

@@ -261,6 +261,13 @@ impl Calls {
             pending_ok: None,
             relays: HashMap::new(),
         };
+        tracing::info!(
+            call = %call.record_id,
+            call_id = call.caller.call_id,
+            caller = %call.parties.caller,
+            callee = %call.parties.callee,
+            "call started"
+        );
         io.events.push(CallEvent::Updated(call.live()));
         self.deadlines.schedule(call.ring_deadline, id);
         self.calls.insert(id, call);

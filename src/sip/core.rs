@@ -127,6 +127,7 @@ impl Core {
         tracing::debug!(peer = %flow.peer, %error, "unparseable message");
         let code = match error {
             ParseError::UnknownMethod(_) => 501,
+            ParseError::Version(_) => 505,
             _ => 400,
         };
         if let Some(response) = salvage_response(bytes, code) {
@@ -313,7 +314,6 @@ impl Core {
             callee,
             domain: self.config.settings.domain.clone(),
         };
-        tracing::info!(call_id = request.call_id(), caller = %parties.caller, callee = %parties.callee, "call started");
         self.calls.start(&mut io!(self, now), request, flow, parties, targets);
     }
 
@@ -449,7 +449,7 @@ fn salvage_response(bytes: &[u8], code: u16) -> Option<Message> {
     let head = text.split("\r\n\r\n").next()?;
     let mut lines = head.split("\r\n");
     let first = lines.next()?;
-    if first.starts_with("SIP/") || !first.ends_with("SIP/2.0") {
+    if first.starts_with("SIP/") || !first.contains(" SIP/") {
         return None;
     }
     let mut response = Message {

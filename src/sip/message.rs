@@ -21,6 +21,8 @@ pub enum ParseError {
     UnknownMethod(String),
     #[error("missing or bad {0} header")]
     MissingHeader(&'static str),
+    #[error("SIP version {0} is not supported")]
+    Version(String),
     #[error("unparseable message: {0}")]
     Syntax(String),
 }
@@ -100,6 +102,7 @@ impl Message {
                 return Err(ParseError::UnknownMethod(method));
             }
         }
+        check_version(framed)?;
 
         let parsed = rsip::SipMessage::try_from(framed)
             .map_err(|error| ParseError::Syntax(error.to_string()))?;
@@ -155,8 +158,20 @@ impl Message {
         if self.cseq().is_none() {
             return Err(ParseError::MissingHeader("CSeq"));
         }
-        if self.is_request() && self.branch().is_none() {
-            return Err(ParseError::MissingHeader("Via"));
+        if self.is_request() {
+            if self.branch().is_none() {
+                return Err(ParseError::MissingHeader("Via"));
+            }
+            // RFC 3261 §8.1.1.5: CSeq names the request's own method.
+            let cseq_method = self.cseq().map(|(_, method)| method);
+            if let StartLine::Request { method, .. } = &self.start {
+                if cseq_method != Some(method.as_str()) {
+                    return Err(ParseError::MissingHeader("CSeq"));
+                }
+            }
+            if self.max_forwards().is_none() {
+                return Err(ParseError::MissingHeader("Max-Forwards"));
+            }
         }
         Ok(())
     }
@@ -353,6 +368,22 @@ fn request_method(bytes: &[u8]) -> Option<String> {
     Some(method.to_ascii_uppercase())
 }
 
+/// Only SIP/2.0 is spoken (RFC 3261 §8.2.x answers others with 505).
+fn check_version(bytes: &[u8]) -> Result<(), ParseError> {
+    let line_end = bytes.iter().position(|&b| b == b'\r').unwrap_or(bytes.len());
+    let line = String::from_utf8_lossy(&bytes[..line_end]);
+    let version = if line.starts_with("SIP/") {
+        line.split(' ').next().unwrap_or_default().to_string()
+    } else {
+        line.rsplit(' ').next().unwrap_or_default().to_string()
+    };
+    if version == "SIP/2.0" {
+        Ok(())
+    } else {
+        Err(ParseError::Version(version))
+    }
+}
+
 /// Splits a header value on the commas that separate list elements, leaving
 /// commas inside quotes and angle brackets alone.
 pub fn split_list(value: &str) -> Vec<&str> {
@@ -481,6 +512,7 @@ pub fn reason_phrase(code: u16) -> &'static str {
         488 => "Not Acceptable Here",
         500 => "Server Internal Error",
         501 => "Not Implemented",
+        505 => "Version Not Supported",
         503 => "Service Unavailable",
         603 => "Decline",
         _ => "Unknown",
@@ -532,6 +564,16 @@ mod tests {
             Message::parse(text.as_bytes()),
             Err(ParseError::UnknownMethod("NEWMETHOD".into()))
         );
+    }
+
+    #[test]
+    fn another_sip_version_a_mismatched_cseq_and_bad_max_forwards_are_refused() {
+        let text = REGISTER.replacen("SIP/2.0\r\n", "SIP/3.0\r\n", 1);
+        assert_eq!(Message::parse(text.as_bytes()), Err(ParseError::Version("SIP/3.0".into())));
+        let text = REGISTER.replace("CSeq: 2 REGISTER", "CSeq: 2 INVITE");
+        assert_eq!(Message::parse(text.as_bytes()), Err(ParseError::MissingHeader("CSeq")));
+        let text = REGISTER.replace("Call-ID: reg-1\r\n", "Call-ID: reg-1\r\nMax-Forwards: zz\r\n");
+        assert_eq!(Message::parse(text.as_bytes()), Err(ParseError::MissingHeader("Max-Forwards")));
     }
 
     #[test]
