@@ -96,6 +96,12 @@ impl Running {
     async fn start(data: &Path, options: PbxOptions) -> Result<Running> {
         // The store's lock keeps a second PBX off this directory.
         let store = Arc::new(Store::open(data).map_err(|error| eyre!("{error}"))?);
+        let closed = store
+            .close_open_calls(time::OffsetDateTime::now_utc())
+            .map_err(|error| eyre!("{error}"))?;
+        for call in closed {
+            tracing::warn!(call = %call.id, caller = %call.caller, callee = %call.callee, "call cut off by the last stop, recorded as failed");
+        }
         let (revision, config) = store.live().map_err(|error| eyre!("{error}"))?;
         tracing::info!(revision, users = config.users.len(), "live configuration loaded");
 

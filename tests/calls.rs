@@ -249,3 +249,21 @@ fn stopping_the_pbx_hangs_up_a_live_call_on_both_sides_and_records_it() {
     assert_eq!(record.outcome, "answered");
     assert!(record.answered_at.is_some());
 }
+
+#[test]
+fn a_call_cut_off_by_a_crash_is_recorded_as_failed_after_restart() {
+    let pbx = office();
+    let _phone = callee(&pbx, "2001", "uas_answer.xml", 0, 1);
+    let _calling = caller(&pbx, "1001", "2001", "uac_call.xml", 60_000).spawn();
+    let answered = wait::for_condition(SHORT, || {
+        pbx.status().calls.iter().any(|call| call.state == "answered")
+    });
+    assert!(answered, "the call was never answered: {:#?}", pbx.status());
+    // sled writes the open call within half a second.
+    std::thread::sleep(Duration::from_millis(1_200));
+
+    let pbx = pbx.crash_and_restart();
+    let record = record_between(&pbx, "1001", "2001");
+    assert_eq!(record.outcome, "failed");
+    assert!(record.answered_at.is_some(), "it was answered before the crash");
+}

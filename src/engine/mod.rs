@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::control::api::CallRecord;
+use crate::control::api::{CallRecord, LiveCall};
 
 /// How the PBX listens and what limits it enforces.
 #[derive(Debug, Clone)]
@@ -30,8 +30,11 @@ impl Default for PbxOptions {
     }
 }
 
-/// Where finished calls are written; the store implements it.
+/// Where calls are written; the store implements it.
 pub trait CallLog: Send + Sync {
+    /// A call began or was answered; until its record comes, it is open.
+    fn in_progress(&self, call: &LiveCall);
+    /// A call ended.
     fn record(&self, call: &CallRecord);
 }
 

@@ -12,15 +12,21 @@ use tokio::task::JoinHandle;
 use super::transport::{Receiver, Transports};
 use super::{CallLog, PbxOptions};
 use crate::config::Config;
-use crate::control::api::{CallRecord, Event, LiveCall, RegistrationView};
+use crate::control::api::{CallRecord, CallState, Event, LiveCall, RegistrationView};
 use crate::control::LiveState;
 use crate::sip::call::CallEvent;
 use crate::sip::core::{Core, CoreEvent, CoreOptions};
 use crate::sip::registrar::ExpiryLimits;
 use crate::sip::Flow;
 
-/// Call records waiting to be written; the SIP path never waits on the disk.
+/// Call log entries waiting to be written; the SIP path never waits on the disk.
 const RECORD_QUEUE: usize = 4_096;
+
+/// What the recorder writes.
+enum LogEntry {
+    InProgress(LiveCall),
+    Ended(CallRecord),
+}
 
 /// Why the PBX could not start.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +42,7 @@ struct Shared {
     core: Mutex<Core>,
     transports: Arc<Transports>,
     events: broadcast::Sender<Event>,
-    records: mpsc::Sender<CallRecord>,
+    records: mpsc::Sender<LogEntry>,
     /// Woken when a message may have brought the next deadline closer.
     timer: Notify,
     /// The moment the timer task sleeps until.
@@ -72,7 +78,7 @@ impl Pbx {
             },
             Instant::now(),
         );
-        let (records, pending) = mpsc::channel::<CallRecord>(RECORD_QUEUE);
+        let (records, pending) = mpsc::channel::<LogEntry>(RECORD_QUEUE);
         let (stop_recorder, stopped) = oneshot::channel();
         let recorder = tokio::spawn(keep_records(pending, stopped, call_log));
         let shared = Arc::new_cyclic(|me| Shared {
@@ -158,9 +164,17 @@ impl Shared {
             self.transports.send(outbound, &receiver);
         }
         for event in events {
+            if let Event::CallUpdated { call } = &event {
+                // Noted when it starts and when it is answered; ringing adds
+                // nothing a record keeps.
+                let noted = matches!(call.state, CallState::Calling | CallState::Answered);
+                if noted && self.records.try_send(LogEntry::InProgress(call.clone())).is_err() {
+                    tracing::error!(call = %call.id, "call log queue full, open call not noted");
+                }
+            }
             if let Event::CallEnded { record } = &event {
                 tracing::info!(call = %record.id, caller = %record.caller, callee = %record.callee, outcome = ?record.outcome, "call ended");
-                if self.records.try_send(record.clone()).is_err() {
+                if self.records.try_send(LogEntry::Ended(record.clone())).is_err() {
                     tracing::error!(call = %record.id, "call record queue full, record lost");
                 }
             }
@@ -202,14 +216,17 @@ impl LiveState for Shared {
 
 /// Writes call records as they come, and those still queued when told to stop.
 async fn keep_records(
-    mut pending: mpsc::Receiver<CallRecord>,
+    mut pending: mpsc::Receiver<LogEntry>,
     mut stop: oneshot::Receiver<()>,
     call_log: Arc<dyn CallLog>,
 ) {
-    let write = |record: CallRecord| {
+    let write = |entry: LogEntry| {
         let call_log = call_log.clone();
         // The store may block on the disk: keep that off the runtime threads.
-        tokio::task::spawn_blocking(move || call_log.record(&record))
+        tokio::task::spawn_blocking(move || match entry {
+            LogEntry::InProgress(call) => call_log.in_progress(&call),
+            LogEntry::Ended(record) => call_log.record(&record),
+        })
     };
     loop {
         tokio::select! {

@@ -68,6 +68,8 @@ pub struct Store {
     config: sled::Tree,
     revisions: sled::Tree,
     calls: sled::Tree,
+    /// Calls in progress, by id, until their record is written.
+    open_calls: sled::Tree,
     /// Serialises read-modify-write of the staged configuration, so two
     /// connections staging at once cannot lose one another's change.
     staging: Mutex<()>,
@@ -96,6 +98,7 @@ impl Store {
             config: tree("config")?,
             revisions: tree("revisions")?,
             calls: tree("calls")?,
+            open_calls: tree("open_calls")?,
             db,
             dir,
             owner_uid,

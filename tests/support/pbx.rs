@@ -139,6 +139,7 @@ impl Builder {
 pub struct Pbx {
     child: Child,
     data: tempfile::TempDir,
+    args: Vec<String>,
     udp: SocketAddr,
     tcp: SocketAddr,
     log: Arc<Mutex<String>>,
@@ -207,7 +208,7 @@ impl Pbx {
             }
         };
 
-        Pbx { child, data, udp, tcp, log }
+        Pbx { child, data, args: args.to_vec(), udp, tcp, log }
     }
 
     /// Where SIP over UDP is answered.
@@ -300,6 +301,18 @@ impl Pbx {
     /// killed).
     pub fn stop(mut self) -> Option<ExitStatus> {
         self.terminate_and_wait()
+    }
+
+    /// Kills the PBX with SIGKILL, as a crash or power cut would, and starts
+    /// it again on the same data directory (on new ports).
+    pub fn crash_and_restart(mut self) -> Pbx {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let placeholder = tempfile::tempdir().expect("create a temporary directory");
+        let data = std::mem::replace(&mut self.data, placeholder);
+        let args = self.args.clone();
+        drop(self);
+        Pbx::spawn(data, &args)
     }
 
     /// Like [`Pbx::stop`], keeping the data directory for the CLI to read.
