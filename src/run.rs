@@ -19,6 +19,7 @@ use crate::cli::{AllInOneOptions, ServeOptions};
 use crate::console::{self, ConsoleOptions};
 use crate::control::{event_channel, ControlSocket, LocalLink, Service};
 use crate::engine::{Pbx, PbxOptions};
+use crate::sip::registrar::SavedBinding;
 use crate::store::Store;
 
 /// `switchboard`: the PBX and the console together in this terminal.
@@ -107,7 +108,8 @@ impl Running {
 
         let events = event_channel();
         let advertise = options.advertise;
-        let pbx = Pbx::start(options, Arc::new(config), events.clone(), store.clone())
+        let saved = saved_registrations(&store);
+        let pbx = Pbx::start(options, Arc::new(config), events.clone(), store.clone(), saved)
             .await
             .map_err(|error| eyre!("{error}"))?;
         // The socket comes once SIP listens, so a PBX that cannot bind its
@@ -115,7 +117,8 @@ impl Running {
         let socket = match ControlSocket::bind(data) {
             Ok(socket) => socket,
             Err(error) => {
-                pbx.shutdown().await;
+                let saved = pbx.shutdown().await;
+                keep_registrations(&store, &saved);
                 return Err(eyre!("{error}"));
             }
         };
@@ -131,12 +134,41 @@ impl Running {
 
     /// Ends live calls, closes the control socket and lets the store flush.
     async fn stop(self) {
-        self.pbx.shutdown().await;
+        let saved = self.pbx.shutdown().await;
+        keep_registrations(self.service.store(), &saved);
         let _ = self.stop_socket.send(());
         let _ = self.socket_task.await;
         if let Err(error) = self.service.store().flush() {
             tracing::error!(%error, "store flush on stop failed");
         }
+    }
+}
+
+/// Registrations the last stop kept; a store without any, or with some this
+/// version cannot read, starts with none (phones register again by themselves).
+fn saved_registrations(store: &Store) -> Vec<SavedBinding> {
+    match store.take_registrations() {
+        Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+            tracing::warn!(%error, "kept registrations unreadable, phones will register again");
+            Vec::new()
+        }),
+        Ok(None) => Vec::new(),
+        Err(error) => {
+            tracing::warn!(%error, "kept registrations not read, phones will register again");
+            Vec::new()
+        }
+    }
+}
+
+fn keep_registrations(store: &Store, saved: &[SavedBinding]) {
+    let kept = serde_json::to_vec(saved)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| store.keep_registrations(&bytes).map_err(|e| e.to_string()));
+    match kept {
+        Ok(()) => {
+            tracing::info!(registrations = saved.len(), "registrations kept for the next start")
+        }
+        Err(error) => tracing::warn!(%error, "registrations not kept"),
     }
 }
 

@@ -267,3 +267,15 @@ fn a_call_cut_off_by_a_crash_is_recorded_as_failed_after_restart() {
     assert_eq!(record.outcome, "failed");
     assert!(record.answered_at.is_some(), "it was answered before the crash");
 }
+
+#[test]
+fn phones_stay_reachable_across_a_restart_of_the_pbx() {
+    let pbx = office();
+    let phone = callee(&pbx, "2001", "uas_answer.xml", 0, 1);
+
+    let pbx = pbx.restart();
+    assert_eq!(pbx.registrations_of("2001").len(), 1, "{:#?}", pbx.status());
+    caller(&pbx, "1001", "2001", "uac_call.xml", 500).run().assert_success("caller 1001");
+    phone.wait().assert_success("the phone registered before the restart");
+    assert_eq!(record_between(&pbx, "1001", "2001").outcome, "answered");
+}

@@ -16,8 +16,8 @@ use crate::control::api::{CallRecord, CallState, Event, LiveCall, RegistrationVi
 use crate::control::LiveState;
 use crate::sip::call::CallEvent;
 use crate::sip::core::{Core, CoreEvent, CoreOptions};
-use crate::sip::registrar::ExpiryLimits;
-use crate::sip::Flow;
+use crate::sip::registrar::{ExpiryLimits, SavedBinding};
+use crate::sip::{Flow, Transport};
 
 /// Call log entries waiting to be written; the SIP path never waits on the disk.
 const RECORD_QUEUE: usize = 4_096;
@@ -64,12 +64,13 @@ impl Pbx {
         config: Arc<Config>,
         events: broadcast::Sender<Event>,
         call_log: Arc<dyn CallLog>,
+        saved: Vec<SavedBinding>,
     ) -> Result<Pbx, EngineError> {
         let (transports, listener) = Transports::bind(options.sip_addr)
             .await
             .map_err(|source| EngineError::Bind { addr: options.sip_addr, source })?;
 
-        let core = Core::new(
+        let mut core = Core::new(
             config,
             CoreOptions {
                 nonce_ttl: options.nonce_ttl,
@@ -78,6 +79,11 @@ impl Pbx {
             },
             Instant::now(),
         );
+        core.restore_registrations(saved, Instant::now(), |peer| {
+            transports.flow(Transport::Udp, peer, None)
+        });
+        // Nobody listens yet; restored registrations show in the first snapshot.
+        core.drain();
         let (records, pending) = mpsc::channel::<LogEntry>(RECORD_QUEUE);
         let (stop_recorder, stopped) = oneshot::channel();
         let recorder = tokio::spawn(keep_records(pending, stopped, call_log));
@@ -115,8 +121,9 @@ impl Pbx {
     }
 
     /// Ends every call with BYE (or a final answer to callers still waiting),
-    /// gives the far ends a moment to answer, then stops.
-    pub async fn shutdown(self) {
+    /// gives the far ends a moment to answer, then stops. Returns the
+    /// registrations worth keeping for the next start.
+    pub async fn shutdown(self) -> Vec<SavedBinding> {
         let live_calls = self.shared.lock_core().live_calls().len();
         if live_calls > 0 {
             tracing::info!(calls = live_calls, "ending live calls");
@@ -130,6 +137,7 @@ impl Pbx {
         // Every record already produced is written before returning.
         let _ = self.stop_recorder.send(());
         let _ = self.recorder.await;
+        self.shared.lock_core().save_registrations(Instant::now())
     }
 }
 

@@ -75,7 +75,7 @@ impl Transports {
     }
 
     /// The flow for a message that arrived from `peer`.
-    fn flow(
+    pub fn flow(
         &self,
         transport: Transport,
         peer: SocketAddr,

@@ -17,7 +17,7 @@ use super::call::{CallEvent, Calls, Io, Parties, Target};
 use super::dialog::{self, ALLOW};
 use super::digest::{Authenticator, Verdict};
 use super::message::{self, uri_user, ParseError};
-use super::registrar::{ExpiryLimits, Location};
+use super::registrar::{ExpiryLimits, Location, SavedBinding};
 use super::transaction::{Arrival, ClientTransactions, Key, ResponseFor, ServerTransactions};
 use super::{Flow, Message, Outbound, Transport};
 use crate::config::Config;
@@ -409,6 +409,29 @@ impl Core {
             user_agent: binding.user_agent.clone(),
             expires_at: self.wall(binding.expires_at),
         }
+    }
+
+    /// The registrations to keep over a stop (see [`Location::save`]).
+    pub fn save_registrations(&self, now: Instant) -> Vec<SavedBinding> {
+        self.location.save(now, self.wall(now))
+    }
+
+    /// Takes back registrations kept by an earlier run.
+    pub fn restore_registrations(
+        &mut self,
+        saved: Vec<SavedBinding>,
+        now: Instant,
+        flow_to: impl Fn(SocketAddr) -> Flow,
+    ) {
+        let users = &self.config.users;
+        let restored = self.location.restore(
+            saved,
+            now,
+            self.wall(now),
+            |user| users.contains_key(user),
+            flow_to,
+        );
+        self.events.extend(restored.into_iter().map(CoreEvent::Registrations));
     }
 
     pub fn live_calls(&self) -> Vec<LiveCall> {

@@ -5,7 +5,11 @@
 //! from the user they concern. It does no I/O and takes the time as input.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use super::deadlines::Deadlines;
 use super::message::{NameAddr, StartLine};
@@ -29,6 +33,21 @@ pub struct Binding {
     pub expires_at: Instant,
     /// The flow the REGISTER came over; requests to this contact use it.
     pub flow: Flow,
+    pub user_agent: Option<String>,
+}
+
+/// A binding as kept across a stop of the PBX, so phones stay reachable
+/// after a restart without waiting to register again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedBinding {
+    pub user: String,
+    pub contact: String,
+    pub call_id: String,
+    pub cseq: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// Where the phone registered from (UDP).
+    pub peer: SocketAddr,
     pub user_agent: Option<String>,
 }
 
@@ -110,6 +129,61 @@ impl Location {
     /// The earliest moment a binding may expire.
     pub fn next_expiry(&self) -> Option<Instant> {
         self.deadlines.next()
+    }
+
+    /// The live bindings worth keeping over a restart: UDP ones, since a TCP
+    /// binding dies with its connection. `wall` is the wall-clock time at `now`.
+    pub fn save(&self, now: Instant, wall: OffsetDateTime) -> Vec<SavedBinding> {
+        self.all(now)
+            .filter(|(_, binding)| binding.flow.transport == super::Transport::Udp)
+            .map(|(user, binding)| SavedBinding {
+                user: user.to_string(),
+                contact: binding.contact.clone(),
+                call_id: binding.call_id.clone(),
+                cseq: binding.cseq,
+                expires_at: wall + binding.expires_at.saturating_duration_since(now),
+                peer: binding.flow.peer,
+                user_agent: binding.user_agent.clone(),
+            })
+            .collect()
+    }
+
+    /// Takes back saved bindings that have not expired, for users that still
+    /// exist; `flow_to` gives the flow towards each phone's address. Returns
+    /// the users that got bindings back.
+    pub fn restore(
+        &mut self,
+        saved: Vec<SavedBinding>,
+        now: Instant,
+        wall: OffsetDateTime,
+        exists: impl Fn(&str) -> bool,
+        flow_to: impl Fn(SocketAddr) -> Flow,
+    ) -> Vec<String> {
+        let mut users = Vec::new();
+        for binding in saved {
+            let left = binding.expires_at - wall;
+            if !left.is_positive() || !exists(&binding.user) {
+                continue;
+            }
+            let expires_at = now + Duration::try_from(left).unwrap_or_default();
+            let list = self.bindings.entry(binding.user.clone()).or_default();
+            if list.len() >= MAX_CONTACTS_PER_USER {
+                continue;
+            }
+            list.push(Binding {
+                contact: binding.contact,
+                call_id: binding.call_id,
+                cseq: binding.cseq,
+                expires_at,
+                flow: flow_to(binding.peer),
+                user_agent: binding.user_agent,
+            });
+            self.deadlines.schedule(expires_at, binding.user.clone());
+            if !users.contains(&binding.user) {
+                users.push(binding.user);
+            }
+        }
+        users
     }
 
     /// Drops every binding of users that no longer exist.
@@ -412,6 +486,35 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(location.bindings("1001", now).len(), MAX_CONTACTS_PER_USER);
+    }
+
+    #[test]
+    fn saved_bindings_come_back_with_the_time_they_had_left() {
+        let mut location = Location::default();
+        let now = Instant::now();
+        let wall = OffsetDateTime::now_utc();
+        apply(&mut location, &register("a", 1, &["<sip:1001@a>"], Some(600)), now).unwrap();
+        let saved = location.save(now + Duration::from_secs(100), wall);
+        assert_eq!(saved.len(), 1);
+
+        let mut restarted = Location::default();
+        let later = Instant::now();
+        // Restarted 50 s after saving: 450 s are left.
+        let users = restarted.restore(
+            saved.clone(),
+            later,
+            wall + Duration::from_secs(50),
+            |user| user == "1001",
+            |_| flow(5070),
+        );
+        assert_eq!(users, ["1001"]);
+        let left = restarted.bindings("1001", later)[0].expires_at - later;
+        assert_eq!(left.as_secs(), 450);
+
+        let mut gone = Location::default();
+        assert!(gone
+            .restore(saved, later, wall + Duration::from_secs(600), |_| true, |_| flow(5070))
+            .is_empty());
     }
 
     #[test]

@@ -16,6 +16,7 @@
 mod calls;
 mod diff;
 mod marker;
+mod registrations;
 mod schema;
 mod staging;
 
@@ -70,6 +71,8 @@ pub struct Store {
     calls: sled::Tree,
     /// Calls in progress, by id, until their record is written.
     open_calls: sled::Tree,
+    /// Registrations kept over a stop of the PBX.
+    registrations: sled::Tree,
     /// Serialises read-modify-write of the staged configuration, so two
     /// connections staging at once cannot lose one another's change.
     staging: Mutex<()>,
@@ -99,6 +102,7 @@ impl Store {
             revisions: tree("revisions")?,
             calls: tree("calls")?,
             open_calls: tree("open_calls")?,
+            registrations: tree("registrations")?,
             db,
             dir,
             owner_uid,

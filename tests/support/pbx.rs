@@ -308,6 +308,18 @@ impl Pbx {
     pub fn crash_and_restart(mut self) -> Pbx {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.start_again()
+    }
+
+    /// Stops the PBX as an administrator would (SIGTERM) and starts it
+    /// again on the same data directory (on new ports).
+    pub fn restart(mut self) -> Pbx {
+        let status = self.terminate_and_wait();
+        assert!(status.is_some_and(|s| s.success()), "serve did not stop cleanly: {status:?}");
+        self.start_again()
+    }
+
+    fn start_again(mut self) -> Pbx {
         let placeholder = tempfile::tempdir().expect("create a temporary directory");
         let data = std::mem::replace(&mut self.data, placeholder);
         let args = self.args.clone();
