@@ -123,7 +123,7 @@ pub(super) fn connected(
         let registration = &state.registrations[index];
         Row::new(vec![
             Cell::from(registration.user.clone()),
-            Cell::from(registration.contact.clone()),
+            Cell::from(contact_address(&registration.contact)),
             Cell::from(registration.transport.clone()),
             Cell::from(registration.user_agent.clone().unwrap_or_else(|| "-".to_string())),
             Cell::from(time_left(registration.expires_at - now)),
@@ -134,7 +134,7 @@ pub(super) fn connected(
         Constraint::Fill(3),
         Constraint::Length(9),
         Constraint::Fill(2),
-        Constraint::Length(10),
+        Constraint::Length(11),
     ];
     let header = ["User", "Contact", "Transport", "User agent", "Expires in"];
     table(state, frame, area, Pane::Connected, focused, rows.collect(), &widths, header.to_vec());
@@ -275,4 +275,13 @@ mod tests {
         assert_eq!(time_left(Duration::seconds(0)), "expired");
         assert_eq!(time_left(Duration::seconds(-10)), "expired");
     }
+}
+
+/// What tells two phones of one user apart: the address and port of the
+/// contact. The scheme, the user part (the extension, or a phone's own
+/// token) and the parameters are left out.
+fn contact_address(contact: &str) -> String {
+    let without_scheme = contact.split_once(':').map_or(contact, |(_, rest)| rest);
+    let host = without_scheme.rsplit_once('@').map_or(without_scheme, |(_, host)| host);
+    host.split(';').next().unwrap_or(host).to_string()
 }
