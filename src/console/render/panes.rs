@@ -255,6 +255,15 @@ pub(super) fn time_left(left: Duration) -> String {
     }
 }
 
+/// What tells two phones of one user apart: the address and port of the
+/// contact. The scheme, the user part (the extension, or a phone's own
+/// token) and the parameters are left out.
+fn contact_address(contact: &str) -> String {
+    let without_scheme = contact.split_once(':').map_or(contact, |(_, rest)| rest);
+    let host = without_scheme.rsplit_once('@').map_or(without_scheme, |(_, host)| host);
+    host.split(';').next().unwrap_or(host).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,13 +284,4 @@ mod tests {
         assert_eq!(time_left(Duration::seconds(0)), "expired");
         assert_eq!(time_left(Duration::seconds(-10)), "expired");
     }
-}
-
-/// What tells two phones of one user apart: the address and port of the
-/// contact. The scheme, the user part (the extension, or a phone's own
-/// token) and the parameters are left out.
-fn contact_address(contact: &str) -> String {
-    let without_scheme = contact.split_once(':').map_or(contact, |(_, rest)| rest);
-    let host = without_scheme.rsplit_once('@').map_or(without_scheme, |(_, host)| host);
-    host.split(';').next().unwrap_or(host).to_string()
 }
