@@ -64,16 +64,8 @@ pub(super) fn calls(
     focused: bool,
     now: OffsetDateTime,
 ) {
-    if let Some(message) = not_loaded(state) {
-        return notice(frame, area, message);
-    }
-    if state.calls.is_empty() {
-        let message = if state.pbx_running {
-            "No calls in progress."
-        } else {
-            "No PBX is running on this store."
-        };
-        return notice(frame, area, message.to_string());
+    if nothing_live(state, frame, area, state.calls.is_empty(), "No calls in progress.") {
+        return;
     }
 
     let rows = window(state, Pane::Calls, area).map(|index| {
@@ -96,6 +88,28 @@ pub(super) fn calls(
     table(state, frame, area, Pane::Calls, focused, rows.collect(), &widths, header.to_vec());
 }
 
+/// Draws why a live pane has no rows, if it has none: still loading, no PBX
+/// running on the store, or `empty_message`. True when it drew something.
+fn nothing_live(
+    state: &ConsoleState,
+    frame: &mut Frame,
+    area: Rect,
+    empty: bool,
+    empty_message: &str,
+) -> bool {
+    if let Some(message) = not_loaded(state) {
+        notice(frame, area, message);
+        return true;
+    }
+    if !empty {
+        return false;
+    }
+    let message =
+        if state.pbx_running { empty_message } else { "No PBX is running on this store." };
+    notice(frame, area, message.to_string());
+    true
+}
+
 pub(super) fn queues(frame: &mut Frame, area: Rect) {
     notice(frame, area, "No queues are configured yet.".to_string());
 }
@@ -107,16 +121,9 @@ pub(super) fn connected(
     focused: bool,
     now: OffsetDateTime,
 ) {
-    if let Some(message) = not_loaded(state) {
-        return notice(frame, area, message);
-    }
-    if state.registrations.is_empty() {
-        let message = if state.pbx_running {
-            "No phone is registered."
-        } else {
-            "No PBX is running on this store."
-        };
-        return notice(frame, area, message.to_string());
+    let empty = state.registrations.is_empty();
+    if nothing_live(state, frame, area, empty, "No phone is registered.") {
+        return;
     }
 
     let rows = window(state, Pane::Connected, area).map(|index| {
