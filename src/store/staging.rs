@@ -127,6 +127,7 @@ impl Store {
     pub fn apply(&self, applied_by: &str) -> Result<ApplyOutcome, ApplyError> {
         let _serialised = self.staging.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let applied_at = OffsetDateTime::now_utc();
+        tracing::debug!(user = applied_by, "applying the staged configuration");
 
         let outcome =
             (&self.meta, &self.config, &self.revisions).transaction(|(meta, config, revisions)| {
