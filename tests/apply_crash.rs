@@ -1,6 +1,6 @@
 //! A kill -9 at any moment of Apply leaves the store with the old revision or
-//! the new one, whole. Each round stages a large change (half the users
-//! renamed, a quarter removed, a quarter added), starts `switchboard apply`
+//! the new one, whole. Each round stages a large change (every kept user
+//! renamed with a new email, a quarter removed and as many added), starts `switchboard apply`
 //! on the store, kills it with SIGKILL after a delay that sweeps across the
 //! apply's own duration, then opens the store and compares the live
 //! configuration with exactly what each of the two revisions holds.
@@ -47,7 +47,7 @@ enum Landing {
 /// emails that say the generation, and a set of extensions that shifts by a
 /// quarter between even and odd generations.
 fn generation(template: &User, domain: &str, generation: u32) -> Config {
-    let shift = if generation % 2 == 0 { 0 } else { USERS / 4 };
+    let shift = if generation.is_multiple_of(2) { 0 } else { USERS / 4 };
     let users = (0..USERS)
         .map(|n| {
             let extension = (10_000 + shift + n).to_string();
