@@ -72,6 +72,19 @@ pub enum AdminCommand {
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
     },
+    /// Applied revisions, who applied them and when, newest first
+    History {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stage an earlier revision's configuration (apply makes it live)
+    Rollback {
+        /// A revision number from `switchboard history`
+        revision: u64,
+    },
+    /// Drop every staged change
+    Discard,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 
 use super::{AddUserArgs, AdminCommand, UserCommand, YesNo};
 use crate::control::api::{
-    CallRecord, Command, ControlError, ErrorKind, NewUser, Reply, SipIdentifiers, Status, UserRow,
+    CallRecord, Command, ControlError, ErrorKind, HistoryEntry, NewUser, Reply, SipIdentifiers,
+    Status, UserRow,
 };
 use crate::control::{event_channel, Link, LocalLink, Service, SocketLink};
 use crate::store::{Store, StoreError};
@@ -106,7 +107,48 @@ async fn execute<L: Link>(link: &L, command: AdminCommand) -> Result<(), CliErro
                 _ => Err(CliError::UnexpectedReply("calls")),
             }
         }
+        AdminCommand::History { json } => match link.request(Command::History).await? {
+            Reply::History { revisions } if json => print_json(&revisions),
+            Reply::History { revisions } => print(&show_history(&revisions)),
+            _ => Err(CliError::UnexpectedReply("history")),
+        },
+        AdminCommand::Rollback { revision } => {
+            match link.request(Command::Rollback { revision }).await? {
+                Reply::RolledBack { revision, pending_changes } => {
+                    print(&rolled_back(revision, pending_changes))
+                }
+                _ => Err(CliError::UnexpectedReply("rollback")),
+            }
+        }
+        AdminCommand::Discard => match link.request(Command::Discard).await? {
+            Reply::Discarded { dropped: 0 } => print("nothing staged to discard\n"),
+            Reply::Discarded { dropped } => {
+                print(&format!("discarded {dropped} staged change(s)\n"))
+            }
+            _ => Err(CliError::UnexpectedReply("discard")),
+        },
     }
+}
+
+fn show_history(revisions: &[HistoryEntry]) -> String {
+    if revisions.is_empty() {
+        return "no revision applied yet\n".to_string();
+    }
+    let rows: Vec<[String; 3]> = revisions
+        .iter()
+        .map(|r| [r.revision.to_string(), clock(r.applied_at), r.applied_by.clone()])
+        .collect();
+    table(["REVISION", "APPLIED (UTC)", "BY"], &rows)
+}
+
+fn rolled_back(revision: u64, pending_changes: usize) -> String {
+    if pending_changes == 0 {
+        return format!("revision {revision} is what is live; nothing is staged\n");
+    }
+    format!(
+        "staged revision {revision}: {pending_changes} change(s) against live; \
+         `switchboard diff` shows them, `switchboard apply` makes them live\n"
+    )
 }
 
 async fn add_user<L: Link>(link: &L, args: AddUserArgs) -> Result<(), CliError> {

@@ -306,6 +306,9 @@ fn reply_kind(reply: &Reply) -> &'static str {
         Reply::Status { .. } => "status",
         Reply::Calls { .. } => "calls",
         Reply::Snapshot { .. } => "snapshot",
+        Reply::History { .. } => "history",
+        Reply::RolledBack { .. } => "rolled back",
+        Reply::Discarded { .. } => "discarded",
     }
 }
 

@@ -30,6 +30,13 @@ pub enum Command {
     Calls { limit: Option<usize> },
     /// The whole live state at once; what a console starts from.
     Snapshot,
+    /// Who applied each revision and when, newest first.
+    History,
+    /// Stages the configuration of an earlier revision in place of whatever is
+    /// staged; it goes live with the next [`Command::Apply`], as a new revision.
+    Rollback { revision: u64 },
+    /// Drops every staged change.
+    Discard,
 }
 
 /// The fields a new user is created with.
@@ -83,6 +90,19 @@ pub enum Reply {
     },
     Snapshot {
         snapshot: Snapshot,
+    },
+    History {
+        revisions: Vec<HistoryEntry>,
+    },
+    /// `revision`'s configuration is staged; `pending_changes` is how many
+    /// changes it makes against live (0 when it is the live revision).
+    RolledBack {
+        revision: u64,
+        pending_changes: usize,
+    },
+    /// Every staged change was dropped; `dropped` says how many there were.
+    Discarded {
+        dropped: usize,
     },
 }
 
@@ -150,6 +170,16 @@ pub struct Change {
     pub subject: String,
     /// How, e.g. "added", "removed", "name: Ann → Anne".
     pub description: String,
+}
+
+/// One applied revision in the history; also the JSON shape of `history --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub revision: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub applied_at: OffsetDateTime,
+    /// The user name of whoever applied it.
+    pub applied_by: String,
 }
 
 /// A binding of a user to a contact address.

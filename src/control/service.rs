@@ -19,7 +19,7 @@ use crate::config::validate::{
     generate_sip_password, validate_new_user,
 };
 use crate::config::{Config, Field, User, ValidationError};
-use crate::store::{ApplyError, ApplyOutcome, Store, StoreError};
+use crate::store::{ApplyError, ApplyOutcome, RollbackError, Store, StoreError};
 
 /// How many events the broadcast channel keeps for slow subscribers before
 /// they get [`Event::Lagged`].
@@ -104,6 +104,11 @@ impl Service {
                 Ok(Reply::Calls { calls: self.store.calls(limit).map_err(internal)? })
             }
             Command::Snapshot => Ok(Reply::Snapshot { snapshot: self.snapshot(caller)? }),
+            Command::History => {
+                Ok(Reply::History { revisions: self.store.history_entries().map_err(internal)? })
+            }
+            Command::Rollback { revision } => self.rollback(revision),
+            Command::Discard => self.discard(),
         }
     }
 
@@ -210,6 +215,19 @@ impl Service {
                 "the demo office was staged but there was nothing to apply",
             )),
         }
+    }
+
+    fn rollback(&self, revision: u64) -> Result<Reply, ControlError> {
+        let pending_changes = self.store.stage_revision(revision).map_err(rollback_error)?;
+        self.config_changed()?;
+        Ok(Reply::RolledBack { revision, pending_changes })
+    }
+
+    fn discard(&self) -> Result<Reply, ControlError> {
+        let dropped = self.store.discard_staged().map_err(internal)?;
+        tracing::info!(dropped, "staged changes discarded");
+        self.config_changed()?;
+        Ok(Reply::Discarded { dropped })
     }
 
     fn status(&self) -> Result<Reply, ControlError> {
@@ -326,6 +344,17 @@ fn apply_error(error: ApplyError) -> ControlError {
             message: error.to_string(),
         },
         ApplyError::Store(_) => ControlError::new(ErrorKind::Internal, error.to_string()),
+    }
+}
+
+fn rollback_error(error: RollbackError) -> ControlError {
+    match error {
+        RollbackError::Store(error) => internal(error),
+        unknown => ControlError {
+            kind: ErrorKind::NotFound,
+            field: Some("revision".to_string()),
+            message: unknown.to_string(),
+        },
     }
 }
 

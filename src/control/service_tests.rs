@@ -270,3 +270,89 @@ fn calls_are_listed_newest_first() {
     let Ok(Reply::Calls { calls }) = fx.run(Command::Calls { limit: None }) else { panic!() };
     assert_eq!(calls.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["new", "old"]);
 }
+
+/// Applies Anne (revision 1) then Bob (revision 2), emptying the event queue.
+fn two_revisions(fx: &mut Fixture) {
+    fx.add(new_user("1001", "Anne Martin")).expect("added");
+    fx.run(Command::Apply).expect("applied");
+    fx.add(new_user("1002", "Bob Durand")).expect("added");
+    fx.run(Command::Apply).expect("applied");
+    while fx.events.try_recv().is_ok() {}
+}
+
+#[test]
+fn history_lists_who_applied_each_revision_newest_first() {
+    let mut fx = fixture(None);
+    two_revisions(&mut fx);
+    let Ok(Reply::History { revisions }) = fx.run(Command::History) else { panic!("history") };
+    let seen: Vec<(u64, &str)> =
+        revisions.iter().map(|r| (r.revision, r.applied_by.as_str())).collect();
+    assert_eq!(seen, [(2, "anne"), (1, "anne")]);
+}
+
+#[test]
+fn rollback_stages_the_earlier_revision_and_announces_the_pending_count() {
+    let mut fx = fixture(None);
+    two_revisions(&mut fx);
+
+    assert_eq!(
+        fx.run(Command::Rollback { revision: 1 }),
+        Ok(Reply::RolledBack { revision: 1, pending_changes: 1 })
+    );
+    assert_eq!(
+        fx.events.try_recv().ok(),
+        Some(Event::ConfigChanged { revision: 2, pending_changes: 1 })
+    );
+    let Ok(Reply::Diff { changes }) = fx.run(Command::Diff) else { panic!("diff") };
+    assert_eq!(
+        (changes[0].subject.as_str(), changes[0].description.as_str()),
+        ("user 1002", "removed")
+    );
+
+    assert_eq!(fx.run(Command::Apply), Ok(Reply::Applied { revision: 3 }));
+    let Ok(Reply::Users { users }) = fx.run(Command::ListUsers) else { panic!("list") };
+    assert_eq!(users.iter().map(|u| u.extension.as_str()).collect::<Vec<_>>(), ["1001"]);
+}
+
+#[test]
+fn rollback_to_an_unknown_revision_is_not_found_and_changes_nothing() {
+    let mut fx = fixture(None);
+    two_revisions(&mut fx);
+    fx.add(new_user("1003", "Chloé Petit")).expect("added");
+    while fx.events.try_recv().is_ok() {}
+
+    let error = fx.run(Command::Rollback { revision: 9 }).expect_err("unknown");
+    assert_eq!(error.kind, ErrorKind::NotFound);
+    assert_eq!(error.field.as_deref(), Some("revision"));
+    assert_eq!(error.message, "there is no revision 9: revisions run from 1 to 2");
+    assert!(fx.events.try_recv().is_err(), "nothing changed, nothing announced");
+    let Ok(Reply::Diff { changes }) = fx.run(Command::Diff) else { panic!("diff") };
+    assert_eq!(changes.len(), 1);
+}
+
+#[test]
+fn discard_drops_the_staged_changes_and_announces_none_pending() {
+    let mut fx = fixture(None);
+    two_revisions(&mut fx);
+    fx.add(new_user("1003", "Chloé Petit")).expect("added");
+    fx.run(Command::RemoveUser { extension: "1001".into() }).expect("removed");
+    while fx.events.try_recv().is_ok() {}
+
+    assert_eq!(fx.run(Command::Discard), Ok(Reply::Discarded { dropped: 2 }));
+    assert_eq!(
+        fx.events.try_recv().ok(),
+        Some(Event::ConfigChanged { revision: 2, pending_changes: 0 })
+    );
+    assert_eq!(fx.run(Command::Diff), Ok(Reply::Diff { changes: Vec::new() }));
+    assert_eq!(fx.run(Command::Discard), Ok(Reply::Discarded { dropped: 0 }));
+}
+
+#[test]
+fn history_rollback_and_discard_are_refused_to_strangers() {
+    let fx = fixture(None);
+    let stranger = Caller { uid: fx.owner.uid + 4242, name: "mallory".to_string() };
+    for command in [Command::History, Command::Rollback { revision: 1 }, Command::Discard] {
+        let error = fx.service.execute(&stranger, command).expect_err("stranger");
+        assert_eq!(error.kind, ErrorKind::Forbidden);
+    }
+}

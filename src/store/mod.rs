@@ -15,6 +15,7 @@
 
 mod calls;
 mod diff;
+mod history;
 mod marker;
 mod registrations;
 mod schema;
@@ -30,6 +31,7 @@ use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 
 pub use diff::diff;
+pub use history::RollbackError;
 pub use staging::{ApplyError, ApplyOutcome, Revision};
 
 /// The data directory and everything in it is readable by its owner only: SIP

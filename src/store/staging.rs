@@ -112,11 +112,13 @@ impl Store {
         Ok(answer)
     }
 
-    /// Drops every staged change.
-    pub fn discard_staged(&self) -> Result<(), StoreError> {
+    /// Drops every staged change and returns how many there were.
+    pub fn discard_staged(&self) -> Result<usize, StoreError> {
         let _serialised = self.staging.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let dropped = self.pending_changes()?;
         self.config.remove(STAGED_KEY).map_err(|e| self.sled_error(e))?;
-        self.flush()
+        self.flush()?;
+        Ok(dropped)
     }
 
     /// Validates the whole staged configuration and promotes it atomically as
@@ -125,6 +127,7 @@ impl Store {
     pub fn apply(&self, applied_by: &str) -> Result<ApplyOutcome, ApplyError> {
         let _serialised = self.staging.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let applied_at = OffsetDateTime::now_utc();
+        tracing::debug!(user = applied_by, "applying the staged configuration");
 
         let outcome =
             (&self.meta, &self.config, &self.revisions).transaction(|(meta, config, revisions)| {
