@@ -94,6 +94,20 @@ pub struct ControlError {
     pub kind: ErrorKind,
     pub field: Option<String>,
     pub message: String,
+    /// Every broken rule when several are found at once (Apply, import),
+    /// so a screen can show each next to the line that causes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+/// One broken rule of a whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Where, in the words of the diff: "user 1003", "group sales".
+    pub subject: String,
+    /// The field's stable key, as in [`ControlError::field`].
+    pub field: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,11 +127,16 @@ pub enum ErrorKind {
 
 impl ControlError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, field: None, message: message.into() }
+        Self { kind, field: None, message: message.into(), problems: Vec::new() }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Invalid, field: Some(field.to_string()), message: message.into() }
+        Self {
+            kind: ErrorKind::Invalid,
+            field: Some(field.to_string()),
+            message: message.into(),
+            problems: Vec::new(),
+        }
     }
 }
 

@@ -10,15 +10,15 @@ use time::OffsetDateTime;
 use tokio::sync::broadcast;
 
 use super::api::{
-    Command, ControlError, ErrorKind, Event, NewUser, Reply, SipIdentifiers, Snapshot, Status,
-    UserRow,
+    Command, ControlError, ErrorKind, Event, NewUser, Problem, Reply, SipIdentifiers, Snapshot,
+    Status, UserRow,
 };
 use super::{demo, Caller, LiveState};
 use crate::config::validate::{
     check_email, check_extension, check_name, check_number, check_sip_password,
     generate_sip_password, validate_new_user,
 };
-use crate::config::{Config, Field, User, ValidationError};
+use crate::config::{Config, ConfigErrors, Field, User, ValidationError};
 use crate::store::{ApplyError, ApplyOutcome, Store, StoreError};
 
 /// How many events the broadcast channel keeps for slow subscribers before
@@ -280,6 +280,7 @@ fn user_from(new: NewUser) -> Result<(User, Option<String>), ValidationError> {
         )?,
         multiple_calls: new.multiple_calls,
         sip_password,
+        ..User::default()
     };
     Ok((user, generated))
 }
@@ -301,11 +302,25 @@ fn no_such_user(extension: &str) -> ControlError {
         kind: ErrorKind::NotFound,
         field: Some(Field::Extension.key().to_string()),
         message: format!("there is no user {extension}"),
+        problems: Vec::new(),
     }
 }
 
 fn invalid(error: ValidationError) -> ControlError {
     ControlError::invalid(error.field().key(), error.to_string())
+}
+
+/// Each broken rule, for a screen to show beside what causes it.
+pub(super) fn problems(errors: &ConfigErrors) -> Vec<Problem> {
+    errors
+        .0
+        .iter()
+        .map(|e| Problem {
+            subject: e.subject.clone(),
+            field: e.error.field().key().to_string(),
+            message: e.error.to_string(),
+        })
+        .collect()
 }
 
 fn internal(error: StoreError) -> ControlError {
@@ -320,10 +335,11 @@ impl From<StoreError> for ControlError {
 
 fn apply_error(error: ApplyError) -> ControlError {
     match &error {
-        ApplyError::Invalid(config_error) => ControlError {
+        ApplyError::Invalid(errors) => ControlError {
             kind: ErrorKind::Invalid,
-            field: Some(config_error.error.field().key().to_string()),
+            field: errors.0.first().map(|e| e.error.field().key().to_string()),
             message: error.to_string(),
+            problems: problems(errors),
         },
         ApplyError::Store(_) => ControlError::new(ErrorKind::Internal, error.to_string()),
     }

@@ -91,6 +91,7 @@ mod tests {
             outgoing_number: None,
             multiple_calls: false,
             sip_password: format!("password-{extension}"),
+            ..User::default()
         }
     }
 
@@ -98,6 +99,7 @@ mod tests {
         Config {
             settings: Settings { domain: "pbx.example.com".to_string(), proxy: String::new() },
             users: users.iter().map(|u| (u.extension.clone(), u.clone())).collect(),
+            ..Config::default()
         }
     }
 
