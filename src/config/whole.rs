@@ -77,8 +77,7 @@ fn user_rules(config: &Config, errors: &mut Vec<ConfigError>) {
     // A target not even shaped like an extension was reported by the field
     // rules already; saying it does not exist too would only add noise.
     let exists = |extension: &str| {
-        config.users.contains_key(extension)
-            || super::validate::check_extension(extension).is_err()
+        config.users.contains_key(extension) || super::validate::check_extension(extension).is_err()
     };
 
     for (key, user) in &config.users {
