@@ -96,6 +96,18 @@ impl Service {
             Command::ShowUser { extension, reveal } => self.show_user(&extension, reveal),
             Command::AddUser { user } => self.add_user(user),
             Command::RemoveUser { extension } => self.remove_user(&extension),
+            Command::SetUser { extension, edit } => self.set_user(&extension, *edit),
+            Command::UserConfig { extension } => self.user_config(&extension),
+            Command::ListNumbers => self.list_numbers(),
+            Command::AddNumber { number } => self.add_number(number),
+            Command::SetNumber { number, destination, sms } => {
+                self.set_number(&number, destination, sms)
+            }
+            Command::RemoveNumber { number } => self.remove_number(&number),
+            Command::ListGroups => self.list_groups(),
+            Command::AddGroup { group } => self.add_group(group),
+            Command::SetGroup { name, members } => self.set_group(&name, members),
+            Command::RemoveGroup { name } => self.remove_group(&name),
             Command::Diff => Ok(Reply::Diff { changes: self.store.diff().map_err(internal)? }),
             Command::Apply => self.apply(caller),
             Command::LoadDemo => self.load_demo(caller),
@@ -233,7 +245,7 @@ impl Service {
         let _ = self.events.send(Event::ConfigChanged { revision, pending_changes: 0 });
     }
 
-    fn config_changed(&self) -> Result<(), ControlError> {
+    pub(super) fn config_changed(&self) -> Result<(), ControlError> {
         let (revision, _) = self.store.live().map_err(internal)?;
         let pending_changes = self.store.pending_changes().map_err(internal)?;
         // An error here only means no console is subscribed right now.
@@ -306,7 +318,7 @@ fn no_such_user(extension: &str) -> ControlError {
     }
 }
 
-fn invalid(error: ValidationError) -> ControlError {
+pub(super) fn invalid(error: ValidationError) -> ControlError {
     ControlError::invalid(error.field().key(), error.to_string())
 }
 
