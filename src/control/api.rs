@@ -61,9 +61,10 @@ pub enum Command {
     Rollback { revision: u64 },
     /// Drops every staged change.
     Discard,
-    /// The whole staged configuration (live when nothing is staged); SIP
-    /// passwords and console password hashes only with `with_secrets`.
-    ExportConfig { with_secrets: bool },
+    /// The whole staged configuration (live when nothing is staged), or with
+    /// `live` the live one; SIP passwords and console password hashes only
+    /// with `with_secrets`.
+    ExportConfig { with_secrets: bool, live: bool },
     /// Checks a whole configuration with every rule and stages it in place of
     /// whatever is staged; nothing is staged when a rule is broken. Users
     /// without a SIP password or console password hash keep those already

@@ -11,8 +11,16 @@ use crate::config::validate::{generate_sip_password, validate_user};
 use crate::config::{validate_config, Config, ValidationError};
 
 impl Service {
-    pub(super) fn export_config(&self, with_secrets: bool) -> Result<Reply, ControlError> {
-        let mut config = self.store().staged().map_err(internal)?;
+    pub(super) fn export_config(
+        &self,
+        with_secrets: bool,
+        live: bool,
+    ) -> Result<Reply, ControlError> {
+        let mut config = if live {
+            self.store().live().map_err(internal)?.1
+        } else {
+            self.store().staged().map_err(internal)?
+        };
         if !with_secrets {
             for user in config.users.values_mut() {
                 user.sip_password.clear();

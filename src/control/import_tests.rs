@@ -45,7 +45,7 @@ impl Fixture {
     }
 
     fn exported(&self, with_secrets: bool) -> Config {
-        match self.run(Command::ExportConfig { with_secrets }) {
+        match self.run(Command::ExportConfig { with_secrets, live: false }) {
             Ok(Reply::Config { config }) => *config,
             other => panic!("unexpected {other:?}"),
         }

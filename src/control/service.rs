@@ -121,7 +121,7 @@ impl Service {
             }
             Command::Rollback { revision } => self.rollback(revision),
             Command::Discard => self.discard(),
-            Command::ExportConfig { with_secrets } => self.export_config(with_secrets),
+            Command::ExportConfig { with_secrets, live } => self.export_config(with_secrets, live),
             Command::ImportConfig { config } => self.import_config(*config),
             Command::ImportUsers { users } => self.import_users(users),
         }
