@@ -8,6 +8,7 @@
 //! (one line on stderr), 2 bad usage (clap's own).
 
 mod admin;
+mod edit;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -51,6 +52,12 @@ pub enum AdminCommand {
     /// Manage phone users
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage incoming numbers
+    #[command(subcommand)]
+    Number(NumberCommand),
+    /// Manage user groups
+    #[command(subcommand)]
+    Group(GroupCommand),
     /// Show what is staged, against the live configuration
     Diff,
     /// Validate the staged configuration and make it live
@@ -106,6 +113,71 @@ pub enum UserCommand {
     },
     /// Stage the removal of a user
     Rm { extension: String },
+    /// Stage changes to any tab of a user
+    Set(Box<edit::SetUserArgs>),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NumberCommand {
+    /// Stage a new incoming number
+    Add {
+        /// In international form, e.g. +33199001000
+        number: String,
+        /// not_configured, extension, dial_plan, voicemail, hang_up or conference
+        #[arg(long, value_name = "TYPE")]
+        destination: String,
+        /// The user, plan or room the destination type needs
+        #[arg(long, value_name = "X")]
+        target: Option<String>,
+        /// A note about SMS to this number
+        #[arg(long, value_name = "NOTE")]
+        sms: Option<String>,
+    },
+    /// Stage changes to an incoming number
+    Set {
+        number: String,
+        #[arg(long, value_name = "TYPE")]
+        destination: Option<String>,
+        #[arg(long, value_name = "X", requires = "destination")]
+        target: Option<String>,
+        /// An empty note clears it
+        #[arg(long, value_name = "NOTE")]
+        sms: Option<String>,
+    },
+    /// Stage the removal of an incoming number
+    Rm { number: String },
+    /// List the staged incoming numbers
+    List {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Stage a new user group
+    Add {
+        name: String,
+        /// Extensions, comma-separated
+        #[arg(long, value_name = "EXT,EXT…", value_delimiter = ',')]
+        members: Vec<String>,
+    },
+    /// Stage a group's new member list
+    Set {
+        name: String,
+        /// Extensions, comma-separated; the whole new list
+        #[arg(long, value_name = "EXT,EXT…", value_delimiter = ',', required = true)]
+        members: Vec<String>,
+    },
+    /// Stage the removal of a user group
+    Rm { name: String },
+    /// List the staged user groups
+    List {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,8 @@ pub enum CliError {
     Runtime(io::Error),
     #[error("cannot write the output: {0}")]
     Output(io::Error),
+    #[error(transparent)]
+    Invalid(#[from] crate::config::ValidationError),
     #[error("the PBX gave an unexpected answer to {0}")]
     UnexpectedReply(&'static str),
 }
@@ -72,6 +74,17 @@ async fn execute<L: Link>(link: &L, command: AdminCommand) -> Result<(), CliErro
                 )),
                 _ => Err(CliError::UnexpectedReply("user rm")),
             }
+        }
+        AdminCommand::User(UserCommand::Set(args)) => {
+            listed(link, super::edit::set_user(*args)?, false).await
+        }
+        AdminCommand::Number(command) => {
+            let (command, json) = super::edit::number(command)?;
+            listed(link, command, json).await
+        }
+        AdminCommand::Group(command) => {
+            let (command, json) = super::edit::group(command);
+            listed(link, command, json).await
         }
         AdminCommand::Diff => match link.request(Command::Diff).await? {
             Reply::Diff { changes } if changes.is_empty() => print("nothing staged\n"),
@@ -149,6 +162,39 @@ fn rolled_back(revision: u64, pending_changes: usize) -> String {
         "staged revision {revision}: {pending_changes} change(s) against live; \
          `switchboard diff` shows them, `switchboard apply` makes them live\n"
     )
+}
+
+/// Prints what a staging or listing command answered.
+async fn listed<L: Link>(link: &L, command: Command, json: bool) -> Result<(), CliError> {
+    match link.request(command).await? {
+        Reply::Staged { subject } => {
+            print(&format!("staged a change to {subject}; `switchboard apply` makes it live\n"))
+        }
+        Reply::Numbers { numbers } if json => print_json(&numbers),
+        Reply::Numbers { numbers } if numbers.is_empty() => print("no incoming numbers\n"),
+        Reply::Numbers { numbers } => {
+            let rows: Vec<[String; 3]> = numbers
+                .iter()
+                .map(|n| {
+                    let destination = n.destination.to_string().replacen(':', " ", 1);
+                    [
+                        n.number.clone(),
+                        destination.replace('_', " "),
+                        n.sms.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            print(&table(["NUMBER", "DESTINATION", "SMS NOTE"], &rows))
+        }
+        Reply::Groups { groups } if json => print_json(&groups),
+        Reply::Groups { groups } if groups.is_empty() => print("no user groups\n"),
+        Reply::Groups { groups } => {
+            let rows: Vec<[String; 2]> =
+                groups.iter().map(|g| [g.name.clone(), g.members.join(", ")]).collect();
+            print(&table(["GROUP", "MEMBERS"], &rows))
+        }
+        _ => Err(CliError::UnexpectedReply("a staging command")),
+    }
 }
 
 async fn add_user<L: Link>(link: &L, args: AddUserArgs) -> Result<(), CliError> {

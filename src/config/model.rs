@@ -1,8 +1,13 @@
-//! Users and global settings as they are stored and applied.
+//! Users, incoming numbers, user groups and global settings as they are
+//! stored, applied and exported. Fields added after the first release carry
+//! serde defaults, so stores written before them still read.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use super::numbers::{IncomingNumber, UserGroup};
+use super::tabs::{FollowMe, Forwardings, Keys, Permissions, Ring};
 
 /// A whole configuration: what one revision holds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -10,6 +15,12 @@ pub struct Config {
     pub settings: Settings,
     /// Users by extension.
     pub users: BTreeMap<String, User>,
+    /// Incoming numbers by number.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub incoming_numbers: BTreeMap<String, IncomingNumber>,
+    /// User groups by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, UserGroup>,
 }
 
 /// Settings shared by every user.
@@ -37,8 +48,9 @@ pub fn default_domain() -> String {
         .unwrap_or_else(|| "switchboard.local".to_string())
 }
 
-/// One phone user: the General tab and the SIP identifiers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One phone user, with the six tabs of the user form. The domain and proxy
+/// of the SIP identifiers come from [`Settings`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct User {
     pub extension: String,
     pub name: String,
@@ -50,6 +62,38 @@ pub struct User {
     pub outgoing_number: Option<String>,
     /// Whether a second call may ring while one is answered (else 486 Busy).
     pub multiple_calls: bool,
-    /// Kept readable: an administrator types it into the phone.
+    /// Kept readable: an administrator types it into the phone. Empty only in
+    /// an export made without secrets.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sip_password: String,
+    /// The named directory a dial plan's dial-by-name searches, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<String>,
+    /// Hot-desking: the user signs in on a desk phone before calling out.
+    #[serde(default)]
+    pub must_log_in: bool,
+    #[serde(default)]
+    pub forwardings: Forwardings,
+    #[serde(default)]
+    pub follow_me: FollowMe,
+    #[serde(default)]
+    pub keys: Keys,
+    #[serde(default)]
+    pub permissions: Permissions,
+}
+
+impl User {
+    /// The forwardings that take effect: none while Follow Me is enabled,
+    /// which replaces them without erasing them.
+    pub fn active_forwardings(&self) -> Option<&Forwardings> {
+        (!self.follow_me.enabled).then_some(&self.forwardings)
+    }
+
+    /// Every ring destination the user's tabs hold, with the tab's name.
+    pub fn rings(&self) -> impl Iterator<Item = (&'static str, &Ring)> {
+        let no_answer = self.forwardings.no_answer.iter().map(|r| ("forwarding on no answer", r));
+        let busy = self.forwardings.busy.iter().map(|r| ("forwarding on busy", r));
+        let follow_me = self.follow_me.destinations.iter().map(|r| ("Follow Me", r));
+        no_answer.chain(busy).chain(follow_me)
+    }
 }

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::config::Settings;
+use crate::config::{Config, Settings};
 
 fn user(extension: &str, password: &str) -> User {
     User {
@@ -13,6 +13,7 @@ fn user(extension: &str, password: &str) -> User {
         outgoing_number: None,
         multiple_calls: false,
         sip_password: password.to_string(),
+        ..User::default()
     }
 }
 
@@ -20,6 +21,7 @@ fn config(users: Vec<User>) -> Config {
     Config {
         settings: Settings { domain: "pbx.example.com".to_string(), proxy: String::new() },
         users: users.into_iter().map(|u| (u.extension.clone(), u)).collect(),
+        ..Config::default()
     }
 }
 
@@ -166,8 +168,9 @@ fn a_stored_number_not_in_canonical_form_is_refused() {
 fn a_config_with_a_shared_password_names_the_second_user() {
     let shared = config(vec![user("1001", "password-one"), user("1002", "password-one")]);
     let error = validate_config(&shared).unwrap_err();
-    assert_eq!(error.subject, "user 1002");
-    assert_eq!(error.error, ValidationError::PasswordTaken);
+    assert_eq!(error.0.len(), 1);
+    assert_eq!(error.0[0].subject, "user 1002");
+    assert_eq!(error.0[0].error, ValidationError::PasswordTaken);
 }
 
 #[test]
@@ -176,16 +179,16 @@ fn a_config_with_a_user_filed_under_another_extension_is_refused() {
     let moved = misfiled.users.remove("1001").expect("user just inserted");
     misfiled.users.insert("1002".to_string(), moved);
     let error = validate_config(&misfiled).unwrap_err();
-    assert!(matches!(error.error, ValidationError::ExtensionMismatch { .. }));
+    assert!(matches!(error.0[0].error, ValidationError::ExtensionMismatch { .. }));
 }
 
 #[test]
 fn a_config_with_a_bad_domain_or_a_bad_user_field_is_refused() {
     let mut bad_domain = config(vec![]);
     bad_domain.settings.domain = "not a host".to_string();
-    assert_eq!(validate_config(&bad_domain).unwrap_err().subject, "settings");
+    assert_eq!(validate_config(&bad_domain).unwrap_err().0[0].subject, "settings");
     bad_domain.settings.domain = String::new();
-    assert_eq!(validate_config(&bad_domain).unwrap_err().subject, "settings");
+    assert_eq!(validate_config(&bad_domain).unwrap_err().0[0].subject, "settings");
     for ip in ["192.168.1.10", "::1"] {
         bad_domain.settings.domain = ip.to_string();
         assert_eq!(validate_config(&bad_domain), Ok(()), "{ip}");

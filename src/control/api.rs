@@ -6,6 +6,9 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use super::edit::UserEdit;
+use crate::config::{Destination, IncomingNumber, User, UserGroup};
+
 /// A request to the engine. Each one gets exactly one [`Reply`] or a [`ControlError`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
@@ -18,6 +21,27 @@ pub enum Command {
     AddUser { user: NewUser },
     /// Stages the removal of a user.
     RemoveUser { extension: String },
+    /// Stages changes to any tab of a user (live or staged).
+    SetUser { extension: String, edit: Box<UserEdit> },
+    /// Every tab of a user as staged, without SIP password or console
+    /// password hash: what a user form starts from.
+    UserConfig { extension: String },
+    /// Incoming numbers as staged, in number order.
+    ListNumbers,
+    /// Stages a new incoming number.
+    AddNumber { number: IncomingNumber },
+    /// Stages changes to an incoming number.
+    SetNumber { number: String, destination: Option<Destination>, sms: Option<String> },
+    /// Stages the removal of an incoming number.
+    RemoveNumber { number: String },
+    /// User groups as staged, in name order.
+    ListGroups,
+    /// Stages a new user group.
+    AddGroup { group: UserGroup },
+    /// Stages a group's new member list.
+    SetGroup { name: String, members: Vec<String> },
+    /// Stages the removal of a user group.
+    RemoveGroup { name: String },
     /// What is staged, against the live configuration.
     Diff,
     /// Validates the staged configuration and promotes it as a new revision.
@@ -71,6 +95,20 @@ pub enum Reply {
     UserRemoved {
         extension: String,
     },
+    UserConfig {
+        user: User,
+    },
+    Numbers {
+        numbers: Vec<IncomingNumber>,
+    },
+    Groups {
+        groups: Vec<UserGroup>,
+    },
+    /// A change was staged; `subject` is in the diff's words ("user 1003",
+    /// "incoming number +33199001000", "group sales").
+    Staged {
+        subject: String,
+    },
     Diff {
         changes: Vec<Change>,
     },
@@ -114,6 +152,20 @@ pub struct ControlError {
     pub kind: ErrorKind,
     pub field: Option<String>,
     pub message: String,
+    /// Every broken rule when several are found at once (Apply, import),
+    /// so a screen can show each next to the line that causes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+/// One broken rule of a whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Where, in the words of the diff: "user 1003", "group sales".
+    pub subject: String,
+    /// The field's stable key, as in [`ControlError::field`].
+    pub field: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,11 +185,16 @@ pub enum ErrorKind {
 
 impl ControlError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, field: None, message: message.into() }
+        Self { kind, field: None, message: message.into(), problems: Vec::new() }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Invalid, field: Some(field.to_string()), message: message.into() }
+        Self {
+            kind: ErrorKind::Invalid,
+            field: Some(field.to_string()),
+            message: message.into(),
+            problems: Vec::new(),
+        }
     }
 }
 

@@ -39,6 +39,7 @@ pub(super) fn office() -> Vec<User> {
             outgoing_number: optional(outgoing),
             multiple_calls: several,
             sip_password: generate_sip_password(),
+            ..User::default()
         })
         .collect()
 }

@@ -31,9 +31,11 @@ pub mod api;
 mod caller;
 mod client;
 mod demo;
+pub mod edit;
 mod local;
 mod service;
 mod socket;
+mod staging;
 mod wire;
 
 pub use caller::Caller;

@@ -10,15 +10,15 @@ use time::OffsetDateTime;
 use tokio::sync::broadcast;
 
 use super::api::{
-    Command, ControlError, ErrorKind, Event, NewUser, Reply, SipIdentifiers, Snapshot, Status,
-    UserRow,
+    Command, ControlError, ErrorKind, Event, NewUser, Problem, Reply, SipIdentifiers, Snapshot,
+    Status, UserRow,
 };
 use super::{demo, Caller, LiveState};
 use crate::config::validate::{
     check_email, check_extension, check_name, check_number, check_sip_password,
     generate_sip_password, validate_new_user,
 };
-use crate::config::{Config, Field, User, ValidationError};
+use crate::config::{Config, ConfigErrors, Field, User, ValidationError};
 use crate::store::{ApplyError, ApplyOutcome, RollbackError, Store, StoreError};
 
 /// How many events the broadcast channel keeps for slow subscribers before
@@ -96,6 +96,18 @@ impl Service {
             Command::ShowUser { extension, reveal } => self.show_user(&extension, reveal),
             Command::AddUser { user } => self.add_user(user),
             Command::RemoveUser { extension } => self.remove_user(&extension),
+            Command::SetUser { extension, edit } => self.set_user(&extension, *edit),
+            Command::UserConfig { extension } => self.user_config(&extension),
+            Command::ListNumbers => self.list_numbers(),
+            Command::AddNumber { number } => self.add_number(number),
+            Command::SetNumber { number, destination, sms } => {
+                self.set_number(&number, destination, sms)
+            }
+            Command::RemoveNumber { number } => self.remove_number(&number),
+            Command::ListGroups => self.list_groups(),
+            Command::AddGroup { group } => self.add_group(group),
+            Command::SetGroup { name, members } => self.set_group(&name, members),
+            Command::RemoveGroup { name } => self.remove_group(&name),
             Command::Diff => Ok(Reply::Diff { changes: self.store.diff().map_err(internal)? }),
             Command::Apply => self.apply(caller),
             Command::LoadDemo => self.load_demo(caller),
@@ -251,7 +263,7 @@ impl Service {
         let _ = self.events.send(Event::ConfigChanged { revision, pending_changes: 0 });
     }
 
-    fn config_changed(&self) -> Result<(), ControlError> {
+    pub(super) fn config_changed(&self) -> Result<(), ControlError> {
         let (revision, _) = self.store.live().map_err(internal)?;
         let pending_changes = self.store.pending_changes().map_err(internal)?;
         // An error here only means no console is subscribed right now.
@@ -298,6 +310,7 @@ fn user_from(new: NewUser) -> Result<(User, Option<String>), ValidationError> {
         )?,
         multiple_calls: new.multiple_calls,
         sip_password,
+        ..User::default()
     };
     Ok((user, generated))
 }
@@ -319,11 +332,25 @@ fn no_such_user(extension: &str) -> ControlError {
         kind: ErrorKind::NotFound,
         field: Some(Field::Extension.key().to_string()),
         message: format!("there is no user {extension}"),
+        problems: Vec::new(),
     }
 }
 
-fn invalid(error: ValidationError) -> ControlError {
+pub(super) fn invalid(error: ValidationError) -> ControlError {
     ControlError::invalid(error.field().key(), error.to_string())
+}
+
+/// Each broken rule, for a screen to show beside what causes it.
+pub(super) fn problems(errors: &ConfigErrors) -> Vec<Problem> {
+    errors
+        .0
+        .iter()
+        .map(|e| Problem {
+            subject: e.subject.clone(),
+            field: e.error.field().key().to_string(),
+            message: e.error.to_string(),
+        })
+        .collect()
 }
 
 fn internal(error: StoreError) -> ControlError {
@@ -338,10 +365,11 @@ impl From<StoreError> for ControlError {
 
 fn apply_error(error: ApplyError) -> ControlError {
     match &error {
-        ApplyError::Invalid(config_error) => ControlError {
+        ApplyError::Invalid(errors) => ControlError {
             kind: ErrorKind::Invalid,
-            field: Some(config_error.error.field().key().to_string()),
+            field: errors.0.first().map(|e| e.error.field().key().to_string()),
             message: error.to_string(),
+            problems: problems(errors),
         },
         ApplyError::Store(_) => ControlError::new(ErrorKind::Internal, error.to_string()),
     }
@@ -354,6 +382,7 @@ fn rollback_error(error: RollbackError) -> ControlError {
             kind: ErrorKind::NotFound,
             field: Some("revision".to_string()),
             message: unknown.to_string(),
+            problems: Vec::new(),
         },
     }
 }

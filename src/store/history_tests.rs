@@ -12,6 +12,7 @@ fn user(extension: &str, name: &str) -> User {
         outgoing_number: None,
         multiple_calls: false,
         sip_password: format!("password-{extension}"),
+        ..User::default()
     }
 }
 

@@ -12,7 +12,7 @@ use sled::Transactional;
 use time::OffsetDateTime;
 
 use super::{diff, Store, StoreError};
-use crate::config::{validate_config, Config, ConfigError};
+use crate::config::{validate_config, Config, ConfigErrors};
 use crate::control::api::Change;
 
 const LIVE_KEY: &[u8] = b"live";
@@ -44,8 +44,9 @@ pub enum ApplyOutcome {
 /// Why applying failed; the live configuration is unchanged.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
+    /// Every rule the staged configuration breaks.
     #[error("cannot apply: {0}")]
-    Invalid(ConfigError),
+    Invalid(ConfigErrors),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -17,6 +17,7 @@ fn user(extension: &str, name: &str) -> User {
         outgoing_number: None,
         multiple_calls: false,
         sip_password: format!("password-{extension}"),
+        ..User::default()
     }
 }
 
@@ -172,8 +173,9 @@ fn an_invalid_staged_configuration_is_refused_and_live_is_unchanged() {
     let ApplyError::Invalid(error) = error else {
         panic!("expected a validation error, got {error:?}");
     };
-    assert_eq!(error.subject, "user 1002");
-    assert_eq!(error.error, ValidationError::PasswordTaken);
+    assert_eq!(error.0.len(), 1, "{error}");
+    assert_eq!(error.0[0].subject, "user 1002");
+    assert_eq!(error.0[0].error, ValidationError::PasswordTaken);
     assert_eq!(store.live().expect("live").0, 0);
     assert_eq!(store.pending_changes().expect("pending"), 3, "staged changes are kept");
 }

@@ -30,12 +30,14 @@ pub fn config(users: &[(&str, bool)]) -> Arc<Config> {
                 outgoing_number: None,
                 multiple_calls: *multiple_calls,
                 sip_password: format!("pw-{extension}"),
+                ..User::default()
             },
         );
     }
     Arc::new(Config {
         settings: Settings { domain: DOMAIN.into(), proxy: String::new() },
         users: map,
+        ..Config::default()
     })
 }
 

@@ -1,0 +1,148 @@
+//! `user set`, `number …` and `group …` as a script sees them: exit status,
+//! the diff they stage, and the errors Apply lists.
+
+use std::path::Path;
+use std::process::Command;
+
+fn switchboard(data: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("SWITCHBOARD_LOG")
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.code().expect("exited, not killed"),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let (code, stdout, stderr) = switchboard(data, args);
+    assert_eq!(code, 0, "{args:?} failed: {stderr}");
+    stdout
+}
+
+fn refused(data: &Path, args: &[&str]) -> String {
+    let (code, stdout, stderr) = switchboard(data, args);
+    assert_eq!(code, 1, "{args:?} should be refused; stdout: {stdout}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    stderr
+}
+
+#[test]
+fn every_tab_of_a_user_is_set_from_the_shell_and_shows_in_the_diff() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data = temp.path();
+    ok(data, &["user", "add", "1002", "--name", "Bob", "--voicemail", "yes"]);
+    ok(data, &["user", "add", "1003", "--name", "Chloé", "--voicemail", "yes"]);
+    ok(data, &["apply"]);
+
+    ok(
+        data,
+        &[
+            "user",
+            "set",
+            "1003",
+            "--forward-no-answer",
+            "1002:20,+33612345678:30",
+            "--voicemail-last-resort",
+            "yes",
+            "--follow-me",
+            "on",
+            "--follow-me-destinations",
+            "1002:25",
+            "--keys",
+            "4",
+            "--key",
+            "3=blf:1002",
+            "--console-username",
+            "chloe",
+            "--console-password",
+            "long enough",
+            "--preset",
+            "operator",
+            "--right",
+            "user_management=on",
+            "--directory",
+            "Sales",
+        ],
+    );
+    let diff = ok(data, &["diff"]);
+    for line in [
+        "user 1003: Follow Me enabled",
+        "user 1003: forwarding on no answer: none → 1002 20 s, +33612345678 30 s",
+        "user 1003: key 3: none → blf:1002",
+        "user 1003: console password changed",
+        "user 1003: right user management on",
+    ] {
+        assert!(diff.contains(line), "{line:?} missing from:\n{diff}");
+    }
+    assert!(!diff.contains("long enough"));
+    ok(data, &["apply"]);
+}
+
+#[test]
+fn bad_tab_values_are_refused_with_exit_one_and_unknown_flags_with_two() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data = temp.path();
+    ok(data, &["user", "add", "1002", "--name", "Bob"]);
+    let error = refused(data, &["user", "set", "1002", "--forward-busy", "1003:200"]);
+    assert!(error.contains("must be 5 to 120 seconds, not 200"), "{error}");
+    let error = refused(data, &["user", "set", "1002", "--key", "1=blf"]);
+    assert!(error.contains("a blf key needs a target"), "{error}");
+    let error = refused(data, &["user", "set", "1002", "--console-password", "short"]);
+    assert!(error.contains("at least 8"), "{error}");
+    refused(data, &["user", "set", "1009", "--name", "Nobody"]);
+    assert_eq!(switchboard(data, &["user", "set", "1002", "--colour", "red"]).0, 2);
+}
+
+#[test]
+fn incoming_numbers_and_groups_are_staged_listed_and_checked_at_apply() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data = temp.path();
+    ok(data, &["user", "add", "1002", "--name", "Bob"]);
+    ok(
+        data,
+        &[
+            "number",
+            "add",
+            "+33 1 99 00 10 00",
+            "--destination",
+            "extension",
+            "--target",
+            "1009",
+            "--sms",
+            "reception",
+        ],
+    );
+    ok(data, &["group", "add", "sales", "--members", "1002,1008"]);
+    refused(data, &["number", "add", "+33199001000", "--destination", "hang_up"]);
+    refused(data, &["number", "add", "+33199001001", "--destination", "extension"]);
+
+    let error = refused(data, &["apply"]);
+    assert!(
+        error.contains("incoming number +33199001000: destination: there is no user 1009"),
+        "{error}"
+    );
+    assert!(error.contains("group sales: members: there is no user 1008"), "{error}");
+
+    ok(data, &["number", "set", "+33199001000", "--destination", "extension", "--target", "1002"]);
+    ok(data, &["group", "set", "sales", "--members", "1002"]);
+    assert!(ok(data, &["diff"]).contains("incoming number +33199001000: added"));
+    ok(data, &["apply"]);
+
+    let numbers: serde_json::Value =
+        serde_json::from_str(&ok(data, &["number", "list", "--json"])).expect("JSON");
+    assert_eq!(numbers[0]["destination"], "extension:1002");
+    let groups: serde_json::Value =
+        serde_json::from_str(&ok(data, &["group", "list", "--json"])).expect("JSON");
+    assert_eq!(groups[0]["members"][0], "1002");
+
+    ok(data, &["group", "rm", "sales"]);
+    ok(data, &["number", "rm", "+33199001000"]);
+    ok(data, &["apply"]);
+    assert_eq!(ok(data, &["group", "list"]), "no user groups\n");
+}
