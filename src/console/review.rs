@@ -151,8 +151,17 @@ pub fn apply_reply(
             state.notice = Some("Nothing to apply: no changes are pending.".to_string());
         }
         (Command::Apply, Err(error)) => {
-            // Every error the engine gives stands on its own line.
-            let errors = error.message.lines().map(str::to_string).collect();
+            // Every broken rule on its own line, next to what breaks it; a
+            // refusal that is not about the configuration has only its message.
+            let errors = if error.problems.is_empty() {
+                vec![error.message.clone()]
+            } else {
+                error
+                    .problems
+                    .iter()
+                    .map(|problem| format!("{}: {}", problem.subject, problem.message))
+                    .collect()
+            };
             let changes = match state.popup.take() {
                 Some(Popup::Changes(view)) => ChangesView { waiting: false, ..view },
                 other => {

@@ -2,7 +2,7 @@ use super::*;
 use crate::console::fixtures::{console_with, office_snapshot, NOW};
 use crate::console::input::{Input, Key};
 use crate::console::update::{apply_reply as reply, handle_input};
-use crate::control::api::ErrorKind;
+use crate::control::api::{ErrorKind, Problem};
 
 fn press(state: &mut ConsoleState, key: Key) -> Vec<Effect> {
     handle_input(state, Input::Key(key))
@@ -57,18 +57,31 @@ fn apply_sends_apply_once_and_success_closes_with_the_revision() {
 fn a_refused_apply_lists_every_error_and_goes_back_to_the_changes() {
     let mut state = with_changes();
     press(&mut state, Key::char('a'));
+    let problem = |subject: &str, field: &str, message: &str| Problem {
+        subject: subject.into(),
+        field: field.into(),
+        message: message.into(),
+    };
     let error = ControlError {
         kind: ErrorKind::Invalid,
         field: Some("extension".into()),
-        message: "user 1006: extension 1006 is already taken\nuser 1007: name must not be empty"
-            .into(),
+        message: "cannot apply: …".into(),
+        problems: vec![
+            problem("user 1006", "extension", "extension 1006 is already taken"),
+            problem("user 1007", "name", "name must not be empty"),
+        ],
     };
     reply(&mut state, Command::Apply, Err(error));
     let Some(Popup::ApplyRefused { errors, .. }) = &state.popup else {
         panic!("{:?}", state.popup)
     };
-    assert_eq!(errors.len(), 2);
-    assert_eq!(errors[1], "user 1007: name must not be empty");
+    assert_eq!(
+        errors,
+        &[
+            "user 1006: extension 1006 is already taken".to_string(),
+            "user 1007: name must not be empty".to_string(),
+        ]
+    );
 
     press(&mut state, Key::plain(crate::console::input::KeyCode::Esc));
     let Some(Popup::Changes(view)) = &state.popup else { panic!("{:?}", state.popup) };
@@ -151,4 +164,16 @@ fn a_history_that_arrives_after_closing_is_dropped() {
     let revisions = three_revisions();
     reply(&mut state, Command::History, Ok(Reply::History { revisions }));
     assert_eq!(state.popup, None);
+}
+
+#[test]
+fn a_refusal_without_broken_rules_shows_its_message() {
+    let mut state = with_changes();
+    press(&mut state, Key::char('a'));
+    let error = ControlError::new(ErrorKind::Forbidden, "you may not apply changes");
+    reply(&mut state, Command::Apply, Err(error));
+    let Some(Popup::ApplyRefused { errors, .. }) = &state.popup else {
+        panic!("{:?}", state.popup)
+    };
+    assert_eq!(errors, &["you may not apply changes".to_string()]);
 }

@@ -11,7 +11,7 @@ use super::render::render;
 use super::state::{ConsoleState, Pane};
 use super::update::{apply_reply, handle_input};
 use crate::control::api::{
-    Change, Command, ControlError, ErrorKind, HistoryEntry, NewUser, Reply, SipIdentifiers,
+    Change, Command, ControlError, ErrorKind, HistoryEntry, NewUser, Problem, Reply, SipIdentifiers,
 };
 
 fn draw(state: &mut ConsoleState, width: u16, height: u16) -> Terminal<TestBackend> {
@@ -164,10 +164,19 @@ fn pending_changes_field_by_field() {
 fn a_refused_apply_lists_its_errors() {
     let mut state = with_changes();
     press(&mut state, Key::char('a'));
+    let problem = |subject: &str, field: &str, message: &str| Problem {
+        subject: subject.into(),
+        field: field.into(),
+        message: message.into(),
+    };
     let error = ControlError {
         kind: ErrorKind::Invalid,
         field: Some("extension".into()),
-        message: "cannot apply: user 1006: extension 1006 is already taken".into(),
+        message: "cannot apply: …".into(),
+        problems: vec![
+            problem("user 1006", "extension", "extension 1006 is already taken"),
+            problem("user 1002", "gsm", "GSM number must start with + instead of 00"),
+        ],
     };
     apply_reply(&mut state, Command::Apply, Err(error));
     insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
