@@ -3,9 +3,11 @@
 //! with `send-keys`, and what the operator would see comes back with
 //! `capture-pane`. It needs no terminal of its own, so it runs in CI.
 //!
-//! The pass loads the demo office from the console, registers a phone with
-//! SIPp, watches the Users and Connected users panes follow, then quits and
-//! checks that the process ended well and gave the terminal back.
+//! The first pass loads the demo office from the console, registers a phone
+//! with SIPp, watches the Users and Connected users panes follow, then quits
+//! and checks that the process ended well and gave the terminal back. The
+//! second creates the first user in the console's form, applies it from the
+//! pending changes and sees it in the Users pane.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -87,6 +89,47 @@ fn console_shows_a_registration_live_and_quits_cleanly() {
     assert!(!terminal.alternate_screen, "alternate screen left on: {terminal:?}");
     assert!(terminal.cursor_visible, "cursor left hidden: {terminal:?}");
     assert!(!terminal.mouse_reporting, "mouse reporting left on: {terminal:?}");
+}
+
+#[test]
+fn a_user_typed_into_the_form_goes_live_once_applied() {
+    let data = tempfile::Builder::new().prefix("console-tmux-").tempdir().expect("temp dir");
+    let console = Console::start(data.path());
+    let offer = console.wait_for("the empty-store offer", |screen| {
+        screen.pane("Users").is_some_and(|users| users.contains("first user"))
+    });
+    assert!(offer.pane("Users").is_some_and(|u| u.contains("or a to create")), "{offer}");
+
+    // Typed as a person would: the letters of the name include keys that mean
+    // something on the main screen (a, d, q), which the form must keep.
+    console.send_keys(&["a"]);
+    console.wait_for("the form", |screen| screen.pane("New user").is_some());
+    console.send_keys(&["2001", "Tab", "Ada Quade", "Enter"]);
+    let staged = console.wait_for("the user staged", |screen| {
+        screen.pane("New user").is_none() && screen.text.contains("1 pending change")
+    });
+    assert!(staged.text.contains("User 2001 staged"), "{staged}");
+    assert!(
+        staged.user_state("2001").is_none(),
+        "not live before apply:
+{staged}"
+    );
+
+    console.send_keys(&["c"]);
+    let changes = console.wait_for("the pending changes", |screen| {
+        screen.pane("Pending changes: 1").is_some_and(|pane| pane.contains("user 2001"))
+    });
+    assert!(changes.pane("Pending changes").is_some_and(|p| p.contains("added")), "{changes}");
+    console.send_keys(&["a"]);
+    let applied = console.wait_for("the user live", |screen| {
+        screen.user_state("2001").as_deref() == Some("offline")
+    });
+    assert!(applied.text.contains("Applied revision 1"), "{applied}");
+    assert!(applied.pane("Users").is_some_and(|u| u.contains("Ada Quade")), "{applied}");
+    assert!(applied.text.contains("no pending changes"), "{applied}");
+
+    console.send_keys(&["q"]);
+    assert_eq!(console.wait_for_exit(), 0, "exit status\n{}", console.capture());
 }
 
 /// The SIP identifiers a phone is configured with, as the CLI prints them.

@@ -41,11 +41,18 @@ pub enum Action {
     Confirm,
     Cancel,
     Reveal,
+    AddUser,
+    RemoveUser,
+    Diff,
+    History,
+    Apply,
+    Discard,
+    Rollback,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 24] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -59,10 +66,17 @@ impl Action {
         Action::Last,
         Action::ShowSip,
         Action::LoadDemo,
+        Action::AddUser,
+        Action::RemoveUser,
+        Action::Diff,
+        Action::History,
         Action::Refresh,
         Action::Confirm,
         Action::Cancel,
         Action::Reveal,
+        Action::Apply,
+        Action::Discard,
+        Action::Rollback,
     ];
 
     /// The name used in keymap files.
@@ -85,6 +99,13 @@ impl Action {
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",
             Action::Reveal => "reveal",
+            Action::AddUser => "add_user",
+            Action::RemoveUser => "remove_user",
+            Action::Diff => "diff",
+            Action::History => "history",
+            Action::Apply => "apply",
+            Action::Discard => "discard",
+            Action::Rollback => "rollback",
         }
     }
 
@@ -105,16 +126,28 @@ impl Action {
             Action::ShowSip => "show the selected user's SIP identifiers",
             Action::LoadDemo => "load the demo office (empty store only)",
             Action::Refresh => "reload everything from the PBX",
-            Action::Confirm => "answer yes",
+            Action::Confirm => "answer yes, or save the form",
             Action::Cancel => "answer no, or close the popup",
             Action::Reveal => "reveal the SIP password",
+            Action::AddUser => "add a user (staged until applied)",
+            Action::RemoveUser => "remove the selected user (asks first)",
+            Action::Diff => "show the pending changes, to apply or discard",
+            Action::History => "show the applied revisions, to roll back",
+            Action::Apply => "apply the pending changes (in the changes)",
+            Action::Discard => "discard the pending changes (asks first)",
+            Action::Rollback => "stage the selected revision (in the history)",
         }
     }
 
     /// The keymap section the action is bound in.
     pub fn section(self) -> Section {
         match self {
-            Action::Confirm | Action::Cancel | Action::Reveal => Section::Popup,
+            Action::Confirm
+            | Action::Cancel
+            | Action::Reveal
+            | Action::Apply
+            | Action::Discard
+            | Action::Rollback => Section::Popup,
             _ => Section::Screen,
         }
     }

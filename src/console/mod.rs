@@ -11,14 +11,17 @@
 
 mod action;
 mod clock;
+mod form;
 mod input;
 mod keymap;
 mod layout;
 mod render;
+mod review;
 mod run;
 mod state;
 mod terminal;
 mod update;
+mod user_form;
 
 #[cfg(test)]
 mod fixtures;

@@ -10,7 +10,9 @@ use super::keymap::Keymap;
 use super::render::render;
 use super::state::{ConsoleState, Pane};
 use super::update::{apply_reply, handle_input};
-use crate::control::api::{Command, Reply, SipIdentifiers};
+use crate::control::api::{
+    Change, Command, ControlError, ErrorKind, HistoryEntry, NewUser, Problem, Reply, SipIdentifiers,
+};
 
 fn draw(state: &mut ConsoleState, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
@@ -136,4 +138,95 @@ fn a_long_user_list_keeps_the_selection_in_view() {
     let text = screen_text(&draw(&mut state, 80, 24));
     assert!(text.contains("19999"), "{text}");
     assert!(!text.contains("10000 "), "{text}");
+}
+
+fn with_changes() -> ConsoleState {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::char('c'));
+    let changes = vec![
+        Change { subject: "user 1006".into(), description: "added".into() },
+        Change {
+            subject: "user 1002".into(), description: "name: Bruno Keller → Bruno K.".into()
+        },
+        Change { subject: "user 1004".into(), description: "voicemail: yes → no".into() },
+    ];
+    apply_reply(&mut state, Command::Diff, Ok(Reply::Diff { changes }));
+    state
+}
+
+#[test]
+fn pending_changes_field_by_field() {
+    let mut state = with_changes();
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn a_refused_apply_lists_its_errors() {
+    let mut state = with_changes();
+    press(&mut state, Key::char('a'));
+    let problem = |subject: &str, field: &str, message: &str| Problem {
+        subject: subject.into(),
+        field: field.into(),
+        message: message.into(),
+    };
+    let error = ControlError {
+        kind: ErrorKind::Invalid,
+        field: Some("extension".into()),
+        message: "cannot apply: …".into(),
+        problems: vec![
+            problem("user 1006", "extension", "extension 1006 is already taken"),
+            problem("user 1002", "gsm", "GSM number must start with + instead of 00"),
+        ],
+    };
+    apply_reply(&mut state, Command::Apply, Err(error));
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn history_newest_first_with_the_live_revision_marked() {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::char('H'));
+    let revisions = (5..=7)
+        .map(|revision| HistoryEntry {
+            revision,
+            applied_at: NOW - time::Duration::minutes(90 * i64::from(8 - revision as u8)),
+            applied_by: if revision == 6 { "anne".into() } else { "admin".into() },
+        })
+        .collect();
+    apply_reply(&mut state, Command::History, Ok(Reply::History { revisions }));
+    press(&mut state, Key::char('j'));
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn the_empty_add_user_form() {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::char('a'));
+    let terminal = draw(&mut state, 80, 24);
+    insta::assert_snapshot!(screen_text(&terminal));
+}
+
+#[test]
+fn the_add_user_form_marks_a_refused_field() {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::char('a'));
+    for c in "1001".chars() {
+        press(&mut state, Key::char(c));
+    }
+    press(&mut state, Key::plain(KeyCode::Tab));
+    for c in "Eva Lind".chars() {
+        press(&mut state, Key::char(c));
+    }
+    press(&mut state, Key::plain(KeyCode::Enter));
+    let command = Command::AddUser { user: NewUser::default() };
+    let error = ControlError::invalid("extension", "extension 1001 is already taken");
+    apply_reply(&mut state, command, Err(error));
+    let mut terminal = draw(&mut state, 80, 24);
+    let cursor = terminal.get_cursor_position().expect("cursor");
+    let text = screen_text(&terminal);
+    insta::assert_snapshot!(text);
+    // The refused field has the focus, and the cursor sits after its text.
+    let line: Vec<&str> = text.lines().collect();
+    let row = line[usize::from(cursor.y)];
+    assert!(row.contains("› Extension"), "{row}");
 }

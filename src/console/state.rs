@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 
 use super::keymap::Keymap;
+use super::review::{ChangesView, HistoryView};
+use super::user_form::UserForm;
 use crate::control::api::{
     CallState, Event, LiveCall, RegistrationView, SipIdentifiers, Snapshot, UserRow,
 };
@@ -62,6 +64,22 @@ pub enum Popup {
     /// "Quitting ends N calls": asked before leaving while calls are live.
     ConfirmQuit {
         calls: usize,
+    },
+    /// The pending changes, staged against live, to apply or discard.
+    Changes(ChangesView),
+    /// Apply was refused: every error the engine gave. Closing it goes back
+    /// to the pending changes.
+    ApplyRefused {
+        errors: Vec<String>,
+        changes: ChangesView,
+    },
+    /// The applied revisions, to roll back to one.
+    History(HistoryView),
+    AddUser(UserForm),
+    /// "Remove user N?": asked before staging a removal.
+    ConfirmRemove {
+        extension: String,
+        name: String,
     },
 }
 

@@ -7,7 +7,7 @@ use super::input::{Input, Key, KeyCode, Modifiers, Mouse, MouseKind};
 use super::layout;
 use super::render::help_line_count;
 use super::state::{ConsoleState, Followup, Pane, Popup, SipPopup};
-use super::ExitReason;
+use super::{review, user_form, ExitReason};
 use crate::control::api::{Command, ControlError, Reply};
 
 /// Work for the run loop.
@@ -45,6 +45,13 @@ pub fn handle_input(state: &mut ConsoleState, input: Input) -> Vec<Effect> {
 }
 
 fn handle_key(state: &mut ConsoleState, key: Key) -> Vec<Effect> {
+    // In a form, keys that type go to the field before the keymap sees them.
+    if let Some(Popup::AddUser(form)) = &mut state.popup {
+        if user_form::edit(form, key) {
+            return Vec::new();
+        }
+    }
+
     let section = if state.popup.is_some() { Section::Popup } else { Section::Screen };
     if let Some(action) = state.keymap.action(section, key) {
         return update(state, action);
@@ -91,11 +98,20 @@ fn update_screen(state: &mut ConsoleState, action: Action) -> Vec<Effect> {
         }
         Action::ShowSip => return show_sip(state),
         Action::LoadDemo => return load_demo(state),
+        Action::AddUser => user_form::open_add(state),
+        Action::RemoveUser => user_form::ask_remove(state),
+        Action::Diff => return review::open_changes(state),
+        Action::History => return review::open_history(state),
         Action::Refresh => {
             state.notice = Some("Reloading from the PBX…".to_string());
             return vec![Effect::Resubscribe];
         }
-        Action::Confirm | Action::Cancel | Action::Reveal => {}
+        Action::Confirm
+        | Action::Cancel
+        | Action::Reveal
+        | Action::Apply
+        | Action::Discard
+        | Action::Rollback => {}
     }
     Vec::new()
 }
@@ -142,6 +158,29 @@ fn update_popup(state: &mut ConsoleState, popup: Popup, action: Action) -> Vec<E
             None
         }
         (Popup::ConfirmQuit { .. }, Action::Cancel) => None,
+        (Popup::Changes(view), action) => {
+            let (popup, more) = review::update_changes(view, action);
+            effects = more;
+            popup
+        }
+        (Popup::ApplyRefused { changes, .. }, Action::Cancel | Action::Confirm) => {
+            Some(Popup::Changes(changes))
+        }
+        (Popup::History(view), action) => {
+            let (popup, more) = review::update_history(view, action);
+            effects = more;
+            popup
+        }
+        (Popup::AddUser(form), action) => {
+            let (popup, more) = user_form::update_form(form, action);
+            effects = more;
+            popup
+        }
+        (Popup::ConfirmRemove { extension, .. }, Action::Confirm) => {
+            effects.push(Effect::Request(Command::RemoveUser { extension }));
+            None
+        }
+        (Popup::ConfirmRemove { .. }, Action::Cancel) => None,
         (popup, _) => Some(popup),
     };
     effects
@@ -242,6 +281,12 @@ pub fn apply_reply(
     command: Command,
     result: Result<Reply, ControlError>,
 ) -> Vec<Effect> {
+    if let Some(effects) = review::apply_reply(state, &command, &result) {
+        return effects;
+    }
+    if let Some(effects) = user_form::apply_reply(state, &command, &result) {
+        return effects;
+    }
     match (command, result) {
         (Command::Snapshot, Ok(Reply::Snapshot { snapshot })) => {
             state.apply_configuration(snapshot);

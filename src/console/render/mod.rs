@@ -5,8 +5,10 @@
 //! Meaning never rests on colour alone: the focused pane has a thick border
 //! and an inverted title, the selected row an arrow, states are words.
 
+mod form;
 mod panes;
 mod popups;
+mod review;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};

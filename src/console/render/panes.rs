@@ -27,8 +27,10 @@ pub(super) fn users(state: &ConsoleState, frame: &mut Frame, area: Rect, focused
             format!(
                 "The store is empty: there are no users yet.\n\n\
                  Press {} to load the demo office, a believable small office \
-                 to explore and to configure phones against.",
-                state.keymap.hint(Action::LoadDemo)
+                 to explore and to configure phones against, or {} to create \
+                 the first user.",
+                state.keymap.hint(Action::LoadDemo),
+                state.keymap.hint(Action::AddUser)
             )
         };
         return notice(frame, area, message);

@@ -12,12 +12,25 @@ use crate::console::action::{Action, Section};
 use crate::console::keymap::Keymap;
 use crate::console::state::{ConsoleState, Popup, SipPopup};
 
+use super::{form, review};
+
 pub(super) fn render(state: &ConsoleState, frame: &mut Frame, area: Rect) {
     match &state.popup {
         None => {}
         Some(Popup::Help { scroll }) => help(&state.keymap, *scroll, frame, area),
         Some(Popup::Sip(popup)) => sip(state, popup, frame, area),
         Some(Popup::ConfirmQuit { calls }) => confirm_quit(&state.keymap, *calls, frame, area),
+        Some(Popup::Changes(view)) => review::changes(state, view, frame, area),
+        Some(Popup::ApplyRefused { errors, .. }) => {
+            review::apply_refused(&state.keymap, errors, frame, area);
+        }
+        Some(Popup::History(view)) => review::history(state, view, frame, area),
+        Some(Popup::AddUser(form)) => form::add_user(&state.keymap, form, frame, area),
+        Some(Popup::ConfirmRemove { extension, name }) => {
+            let text = format!("Remove user {extension} {name}?");
+            let detail = "The removal is staged: it goes live when you apply.";
+            question(&state.keymap, " Remove user? ", &[&text, detail], frame, area);
+        }
     }
 }
 
@@ -114,7 +127,29 @@ fn confirm_quit(keymap: &Keymap, calls: usize, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(popup_block(" Quit? ")).centered(), area);
 }
 
-fn popup_block(title: &str) -> Block<'static> {
+/// A yes/no question over whatever is below: its lines, then the keys.
+pub(super) fn question(keymap: &Keymap, title: &str, text: &[&str], frame: &mut Frame, area: Rect) {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut lines: Vec<Line> = text.iter().map(|line| Line::from(line.to_string())).collect();
+    lines.push(Line::default());
+    lines.push(Line::from(vec![
+        Span::styled(keymap.hints(Action::Confirm), bold),
+        Span::raw(" yes    "),
+        Span::styled(keymap.hints(Action::Cancel), bold),
+        Span::raw(" no"),
+    ]));
+    let width = 60.min(area.width);
+    // Each line may wrap once inside the borders and padding.
+    let inner = usize::from(width.saturating_sub(4)).max(1);
+    let rows: usize = lines.iter().map(|line| line.width().div_ceil(inner).max(1)).sum();
+    let height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
+    let area = centered(area, width, height);
+    frame.render_widget(Clear, area);
+    let paragraph = Paragraph::new(lines).block(popup_block(title)).wrap(Wrap { trim: false });
+    frame.render_widget(paragraph.centered(), area);
+}
+
+pub(super) fn popup_block(title: &str) -> Block<'static> {
     Block::bordered()
         .border_type(BorderType::Double)
         .padding(Padding::horizontal(1))
@@ -122,7 +157,7 @@ fn popup_block(title: &str) -> Block<'static> {
 }
 
 /// A rectangle of at most this size in the middle of `area`.
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);
