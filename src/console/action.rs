@@ -42,7 +42,10 @@ pub enum Action {
     Cancel,
     Reveal,
     AddUser,
+    EditUser,
     RemoveUser,
+    Filter,
+    Sort,
     Diff,
     History,
     Apply,
@@ -52,7 +55,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 27] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -67,7 +70,10 @@ impl Action {
         Action::ShowSip,
         Action::LoadDemo,
         Action::AddUser,
+        Action::EditUser,
         Action::RemoveUser,
+        Action::Filter,
+        Action::Sort,
         Action::Diff,
         Action::History,
         Action::Refresh,
@@ -100,6 +106,9 @@ impl Action {
             Action::Cancel => "cancel",
             Action::Reveal => "reveal",
             Action::AddUser => "add_user",
+            Action::EditUser => "edit_user",
+            Action::Filter => "filter",
+            Action::Sort => "sort",
             Action::RemoveUser => "remove_user",
             Action::Diff => "diff",
             Action::History => "history",
@@ -130,6 +139,9 @@ impl Action {
             Action::Cancel => "answer no, or close the popup",
             Action::Reveal => "reveal the SIP password",
             Action::AddUser => "add a user (staged until applied)",
+            Action::EditUser => "edit the selected user, all six tabs",
+            Action::Filter => "filter users as you type (Esc clears)",
+            Action::Sort => "sort users by the next column and direction",
             Action::RemoveUser => "remove the selected user (asks first)",
             Action::Diff => "show the pending changes, to apply or discard",
             Action::History => "show the applied revisions, to roll back",

@@ -21,6 +21,7 @@ mod run;
 mod state;
 mod terminal;
 mod update;
+mod user_editor;
 mod user_form;
 
 #[cfg(test)]
