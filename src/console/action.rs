@@ -46,6 +46,7 @@ pub enum Action {
     RemoveUser,
     Filter,
     Sort,
+    Numbers,
     Diff,
     History,
     Apply,
@@ -55,7 +56,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -74,6 +75,7 @@ impl Action {
         Action::RemoveUser,
         Action::Filter,
         Action::Sort,
+        Action::Numbers,
         Action::Diff,
         Action::History,
         Action::Refresh,
@@ -109,6 +111,7 @@ impl Action {
             Action::EditUser => "edit_user",
             Action::Filter => "filter",
             Action::Sort => "sort",
+            Action::Numbers => "numbers",
             Action::RemoveUser => "remove_user",
             Action::Diff => "diff",
             Action::History => "history",
@@ -142,6 +145,7 @@ impl Action {
             Action::EditUser => "edit the selected user, all six tabs",
             Action::Filter => "filter users as you type (Esc clears)",
             Action::Sort => "sort users by the next column and direction",
+            Action::Numbers => "incoming numbers: add, edit, remove",
             Action::RemoveUser => "remove the selected user (asks first)",
             Action::Diff => "show the pending changes, to apply or discard",
             Action::History => "show the applied revisions, to roll back",

@@ -15,6 +15,7 @@ mod form;
 mod input;
 mod keymap;
 mod layout;
+mod numbers_screen;
 mod render;
 mod review;
 mod run;

@@ -271,3 +271,16 @@ fn users_filtered_and_sorted_by_name_descending() {
     press(&mut state, Key::char('o'));
     insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
 }
+
+#[test]
+fn incoming_numbers_with_their_destinations() {
+    let mut state = super::numbers_screen::tests::showing_numbers();
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn an_incoming_number_being_edited() {
+    let mut state = super::numbers_screen::tests::showing_numbers();
+    press(&mut state, Key::plain(KeyCode::Enter));
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 
 use super::keymap::Keymap;
+use super::numbers_screen::NumbersView;
 use super::review::{ChangesView, HistoryView};
 use super::user_editor::UserEditor;
 use super::user_form::UserForm;
@@ -79,6 +80,8 @@ pub enum Popup {
     AddUser(UserForm),
     /// The six tabs of one user.
     EditUser(Box<UserEditor>),
+    /// The incoming numbers screen.
+    Numbers(NumbersView),
     /// "Remove user N?": asked before staging a removal.
     ConfirmRemove {
         extension: String,

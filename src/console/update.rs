@@ -7,7 +7,7 @@ use super::input::{Input, Key, KeyCode, Modifiers, Mouse, MouseKind};
 use super::layout;
 use super::render::help_line_count;
 use super::state::{ConsoleState, Followup, Pane, Popup, SipPopup};
-use super::{review, user_editor, user_form, ExitReason};
+use super::{numbers_screen, review, user_editor, user_form, ExitReason};
 use crate::control::api::{Command, ControlError, Reply};
 
 /// Work for the run loop.
@@ -53,6 +53,11 @@ fn handle_key(state: &mut ConsoleState, key: Key) -> Vec<Effect> {
     }
     if let Some(Popup::EditUser(editor)) = &mut state.popup {
         if user_editor::edit_key(editor, key) {
+            return Vec::new();
+        }
+    }
+    if let Some(Popup::Numbers(view)) = &mut state.popup {
+        if numbers_screen::edit_key(view, key) {
             return Vec::new();
         }
     }
@@ -116,6 +121,7 @@ fn update_screen(state: &mut ConsoleState, action: Action) -> Vec<Effect> {
             state.focus = Pane::Users;
             state.filtering = true;
         }
+        Action::Numbers => return numbers_screen::open(state),
         Action::Sort => {
             state.sort = state.sort.next();
             state.refresh_user_view();
@@ -193,6 +199,11 @@ fn update_popup(state: &mut ConsoleState, popup: Popup, action: Action) -> Vec<E
         }
         (Popup::AddUser(form), action) => {
             let (popup, more) = user_form::update_form(form, action);
+            effects = more;
+            popup
+        }
+        (Popup::Numbers(view), action) => {
+            let (popup, more) = numbers_screen::update(view, action);
             effects = more;
             popup
         }
@@ -331,6 +342,9 @@ pub fn apply_reply(
     result: Result<Reply, ControlError>,
 ) -> Vec<Effect> {
     if let Some(effects) = review::apply_reply(state, &command, &result) {
+        return effects;
+    }
+    if let Some(effects) = numbers_screen::apply_reply(state, &command, &result) {
         return effects;
     }
     if let Some(effects) = user_editor::apply_reply(state, &command, &result) {

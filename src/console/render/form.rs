@@ -180,7 +180,7 @@ fn slider(value: u32, min: u32, max: u32, unit: &str) -> String {
 
 /// The first key of an action that a form does not take as typing: in a
 /// form "y" types a y, so Enter is what saves.
-fn form_key(keymap: &Keymap, action: Action) -> String {
+pub(super) fn form_key(keymap: &Keymap, action: Action) -> String {
     keymap
         .keys(action)
         .iter()
