@@ -47,6 +47,7 @@ pub enum Action {
     Filter,
     Sort,
     Numbers,
+    Groups,
     Diff,
     History,
     Apply,
@@ -56,7 +57,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -76,6 +77,7 @@ impl Action {
         Action::Filter,
         Action::Sort,
         Action::Numbers,
+        Action::Groups,
         Action::Diff,
         Action::History,
         Action::Refresh,
@@ -112,6 +114,7 @@ impl Action {
             Action::Filter => "filter",
             Action::Sort => "sort",
             Action::Numbers => "numbers",
+            Action::Groups => "groups",
             Action::RemoveUser => "remove_user",
             Action::Diff => "diff",
             Action::History => "history",
@@ -146,6 +149,7 @@ impl Action {
             Action::Filter => "filter users as you type (Esc clears)",
             Action::Sort => "sort users by the next column and direction",
             Action::Numbers => "incoming numbers: add, edit, remove",
+            Action::Groups => "user groups: add, edit, remove",
             Action::RemoveUser => "remove the selected user (asks first)",
             Action::Diff => "show the pending changes, to apply or discard",
             Action::History => "show the applied revisions, to roll back",

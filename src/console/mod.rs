@@ -12,6 +12,7 @@
 mod action;
 mod clock;
 mod form;
+mod groups_screen;
 mod input;
 mod keymap;
 mod layout;

@@ -284,3 +284,15 @@ fn an_incoming_number_being_edited() {
     press(&mut state, Key::plain(KeyCode::Enter));
     insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
 }
+
+#[test]
+fn user_groups_with_their_members() {
+    let mut state = super::groups_screen::tests::showing_groups();
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn a_group_member_found_by_the_first_letters() {
+    let mut state = super::groups_screen::tests::searching_in_sales();
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}

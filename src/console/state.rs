@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
+use super::groups_screen::GroupsView;
 use super::keymap::Keymap;
 use super::numbers_screen::NumbersView;
 use super::review::{ChangesView, HistoryView};
@@ -82,6 +83,8 @@ pub enum Popup {
     EditUser(Box<UserEditor>),
     /// The incoming numbers screen.
     Numbers(NumbersView),
+    /// The user groups screen.
+    Groups(GroupsView),
     /// "Remove user N?": asked before staging a removal.
     ConfirmRemove {
         extension: String,

@@ -7,7 +7,7 @@ use super::input::{Input, Key, KeyCode, Modifiers, Mouse, MouseKind};
 use super::layout;
 use super::render::help_line_count;
 use super::state::{ConsoleState, Followup, Pane, Popup, SipPopup};
-use super::{numbers_screen, review, user_editor, user_form, ExitReason};
+use super::{groups_screen, numbers_screen, review, user_editor, user_form, ExitReason};
 use crate::control::api::{Command, ControlError, Reply};
 
 /// Work for the run loop.
@@ -58,6 +58,11 @@ fn handle_key(state: &mut ConsoleState, key: Key) -> Vec<Effect> {
     }
     if let Some(Popup::Numbers(view)) = &mut state.popup {
         if numbers_screen::edit_key(view, key) {
+            return Vec::new();
+        }
+    }
+    if let Some(Popup::Groups(view)) = &mut state.popup {
+        if groups_screen::edit_key(view, key, &state.users) {
             return Vec::new();
         }
     }
@@ -122,6 +127,7 @@ fn update_screen(state: &mut ConsoleState, action: Action) -> Vec<Effect> {
             state.filtering = true;
         }
         Action::Numbers => return numbers_screen::open(state),
+        Action::Groups => return groups_screen::open(state),
         Action::Sort => {
             state.sort = state.sort.next();
             state.refresh_user_view();
@@ -204,6 +210,11 @@ fn update_popup(state: &mut ConsoleState, popup: Popup, action: Action) -> Vec<E
         }
         (Popup::Numbers(view), action) => {
             let (popup, more) = numbers_screen::update(view, action);
+            effects = more;
+            popup
+        }
+        (Popup::Groups(view), action) => {
+            let (popup, more) = groups_screen::update(view, action);
             effects = more;
             popup
         }
@@ -342,6 +353,9 @@ pub fn apply_reply(
     result: Result<Reply, ControlError>,
 ) -> Vec<Effect> {
     if let Some(effects) = review::apply_reply(state, &command, &result) {
+        return effects;
+    }
+    if let Some(effects) = groups_screen::apply_reply(state, &command, &result) {
         return effects;
     }
     if let Some(effects) = numbers_screen::apply_reply(state, &command, &result) {

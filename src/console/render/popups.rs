@@ -28,6 +28,7 @@ pub(super) fn render(state: &ConsoleState, frame: &mut Frame, area: Rect) {
         Some(Popup::AddUser(form)) => form::add_user(&state.keymap, form, frame, area),
         Some(Popup::EditUser(editor)) => form::edit_user(state, editor, frame, area),
         Some(Popup::Numbers(view)) => lists::numbers(state, view, frame, area),
+        Some(Popup::Groups(view)) => lists::groups(state, view, frame, area),
         Some(Popup::ConfirmRemove { extension, name }) => {
             let text = format!("Remove user {extension} {name}?");
             let detail = "The removal is staged: it goes live when you apply.";
