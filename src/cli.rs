@@ -9,6 +9,7 @@
 
 mod admin;
 mod edit;
+mod files;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -92,6 +93,22 @@ pub enum AdminCommand {
     },
     /// Drop every staged change
     Discard,
+    /// Write the staged configuration (live when nothing is staged) as TOML
+    Export {
+        /// Where to write it; - for standard output
+        file: PathBuf,
+        /// Include SIP passwords and console password hashes
+        #[arg(long)]
+        with_secrets: bool,
+        /// Export the live configuration, without staged changes
+        #[arg(long)]
+        live: bool,
+    },
+    /// Check a TOML configuration file and stage it in place of what is staged
+    Import {
+        /// A file written by `switchboard export`, maybe edited
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +132,11 @@ pub enum UserCommand {
     Rm { extension: String },
     /// Stage changes to any tab of a user
     Set(Box<edit::SetUserArgs>),
+    /// Stage new users from a CSV file: extension, name, email, gsm
+    Import {
+        /// One user a row; a header line naming the columns is optional
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,7 +168,7 @@ pub enum NumberCommand {
     },
     /// Stage the removal of an incoming number
     Rm { number: String },
-    /// List the staged incoming numbers
+    /// List the incoming numbers of the live configuration
     List {
         /// Print JSON
         #[arg(long)]
@@ -172,7 +194,7 @@ pub enum GroupCommand {
     },
     /// Stage the removal of a user group
     Rm { name: String },
-    /// List the staged user groups
+    /// List the user groups of the live configuration
     List {
         /// Print JSON
         #[arg(long)]

@@ -35,6 +35,13 @@ pub enum CliError {
     Invalid(#[from] crate::config::ValidationError),
     #[error("the PBX gave an unexpected answer to {0}")]
     UnexpectedReply(&'static str),
+    #[error("cannot {action} {path}: {error}")]
+    File { action: &'static str, path: String, error: io::Error },
+    #[error(transparent)]
+    Export(#[from] crate::config::file::ExportError),
+    /// Each problem was printed on stderr, one a line, before this.
+    #[error("nothing staged: {count} problem(s) in {path}")]
+    Rejected { path: String, count: usize },
 }
 
 /// Runs one administration command against the switchboard on `data`.
@@ -75,6 +82,13 @@ async fn execute<L: Link>(link: &L, command: AdminCommand) -> Result<(), CliErro
                 _ => Err(CliError::UnexpectedReply("user rm")),
             }
         }
+        AdminCommand::User(UserCommand::Import { file }) => {
+            super::files::import_users(link, &file).await
+        }
+        AdminCommand::Export { file, with_secrets, live } => {
+            super::files::export(link, &file, with_secrets, live).await
+        }
+        AdminCommand::Import { file } => super::files::import(link, &file).await,
         AdminCommand::User(UserCommand::Set(args)) => {
             listed(link, super::edit::set_user(*args)?, false).await
         }
@@ -164,9 +178,50 @@ fn rolled_back(revision: u64, pending_changes: usize) -> String {
     )
 }
 
-/// Prints what a staging or listing command answered.
+/// Prints what a staging or listing command answered. Listings show the
+/// live configuration, as `user list` does, with a note on stderr when
+/// staged changes would alter them.
 async fn listed<L: Link>(link: &L, command: Command, json: bool) -> Result<(), CliError> {
-    match link.request(command).await? {
+    let listing = matches!(command, Command::ListNumbers | Command::ListGroups);
+    let reply = match command {
+        Command::ListNumbers => Reply::Numbers {
+            numbers: live_config(link).await?.incoming_numbers.into_values().collect(),
+        },
+        Command::ListGroups => {
+            Reply::Groups { groups: live_config(link).await?.groups.into_values().collect() }
+        }
+        command => link.request(command).await?,
+    };
+    show_listed(reply, json)?;
+    if listing && !json {
+        note_staged(link).await;
+    }
+    Ok(())
+}
+
+/// The live configuration, without secrets.
+async fn live_config<L: Link>(link: &L) -> Result<crate::config::Config, CliError> {
+    match link.request(Command::ExportConfig { with_secrets: false, live: true }).await? {
+        Reply::Config { config } => Ok(*config),
+        _ => Err(CliError::UnexpectedReply("a listing")),
+    }
+}
+
+/// Says on stderr that a listing of live configuration leaves out staged
+/// changes, when there are some.
+pub(super) async fn note_staged<L: Link>(link: &L) {
+    if let Ok(Reply::Diff { changes }) = link.request(Command::Diff).await {
+        if !changes.is_empty() {
+            eprintln!(
+                "note: {} staged change(s) not live yet; see `switchboard diff`",
+                changes.len()
+            );
+        }
+    }
+}
+
+fn show_listed(reply: Reply, json: bool) -> Result<(), CliError> {
+    match reply {
         Reply::Staged { subject } => {
             print(&format!("staged a change to {subject}; `switchboard apply` makes it live\n"))
         }
@@ -230,14 +285,7 @@ async fn list_users<L: Link>(link: &L, json: bool) -> Result<(), CliError> {
     print(&users_table(&users))?;
 
     // The list shows live users only; say so when staged changes would alter it.
-    if let Ok(Reply::Diff { changes }) = link.request(Command::Diff).await {
-        if !changes.is_empty() {
-            eprintln!(
-                "note: {} staged change(s) not live yet; see `switchboard diff`",
-                changes.len()
-            );
-        }
-    }
+    note_staged(link).await;
     Ok(())
 }
 
@@ -384,7 +432,7 @@ fn print_json<T: Serialize>(value: &T) -> Result<(), CliError> {
 }
 
 /// Writes to stdout; a reader that went away (`| head`) is not a failure.
-fn print(text: &str) -> Result<(), CliError> {
+pub(super) fn print(text: &str) -> Result<(), CliError> {
     let mut stdout = io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),

@@ -4,6 +4,7 @@
 //! keeps staged and live copies; the CLI, the console and the control service
 //! all check input with [`validate`].
 
+pub mod file;
 mod model;
 pub mod numbers;
 pub mod tabs;

@@ -14,6 +14,7 @@ use super::tabs::{FollowMe, Forwardings, Keys, Permissions, Ring};
 pub struct Config {
     pub settings: Settings,
     /// Users by extension.
+    #[serde(default)]
     pub users: BTreeMap<String, User>,
     /// Incoming numbers by number.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -57,10 +58,12 @@ pub struct User {
     pub email: Option<String>,
     /// Mobile number in international form, e.g. +33612345678.
     pub gsm: Option<String>,
+    #[serde(default)]
     pub voicemail: bool,
     /// The number shown to outside callees, in international form.
     pub outgoing_number: Option<String>,
     /// Whether a second call may ring while one is answered (else 486 Busy).
+    #[serde(default)]
     pub multiple_calls: bool,
     /// Kept readable: an administrator types it into the phone. Empty only in
     /// an export made without secrets.

@@ -61,6 +61,7 @@ fn a_refused_apply_lists_every_error_and_goes_back_to_the_changes() {
         subject: subject.into(),
         field: field.into(),
         message: message.into(),
+        index: None,
     };
     let error = ControlError {
         kind: ErrorKind::Invalid,

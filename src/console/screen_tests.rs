@@ -168,6 +168,7 @@ fn a_refused_apply_lists_its_errors() {
         subject: subject.into(),
         field: field.into(),
         message: message.into(),
+        index: None,
     };
     let error = ControlError {
         kind: ErrorKind::Invalid,

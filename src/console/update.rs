@@ -438,6 +438,8 @@ fn reply_kind(reply: &Reply) -> &'static str {
         Reply::History { .. } => "history",
         Reply::RolledBack { .. } => "rolled back",
         Reply::Discarded { .. } => "discarded",
+        Reply::Config { .. } => "configuration",
+        Reply::Imported { .. } => "imported",
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use super::edit::UserEdit;
-use crate::config::{Destination, IncomingNumber, User, UserGroup};
+use crate::config::{Config, Destination, IncomingNumber, User, UserGroup};
 
 /// A request to the engine. Each one gets exactly one [`Reply`] or a [`ControlError`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +61,20 @@ pub enum Command {
     Rollback { revision: u64 },
     /// Drops every staged change.
     Discard,
+    /// The whole staged configuration (live when nothing is staged), or with
+    /// `live` the live one; SIP passwords and console password hashes only
+    /// with `with_secrets`.
+    ExportConfig { with_secrets: bool, live: bool },
+    /// Checks a whole configuration with every rule and stages it in place of
+    /// whatever is staged; nothing is staged when a rule is broken. Users
+    /// without a SIP password or console password hash keep those already
+    /// staged for their extension; a new user without one gets a generated
+    /// SIP password.
+    ImportConfig { config: Box<Config> },
+    /// Stages new users all at once, each with a generated SIP password unless
+    /// one is given; when any is refused, none is staged and every refusal is
+    /// listed with its position in `users`.
+    ImportUsers { users: Vec<NewUser> },
 }
 
 /// The fields a new user is created with.
@@ -142,6 +156,22 @@ pub enum Reply {
     Discarded {
         dropped: usize,
     },
+    Config {
+        config: Box<Config>,
+    },
+    /// An import was staged; `generated` lists the SIP passwords switchboard
+    /// chose, which are shown this once.
+    Imported {
+        pending_changes: usize,
+        generated: Vec<GeneratedPassword>,
+    },
+}
+
+/// A SIP password switchboard generated for a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneratedPassword {
+    pub extension: String,
+    pub password: String,
 }
 
 /// Why a command was not carried out. `field` names the offending input, when
@@ -166,6 +196,10 @@ pub struct Problem {
     /// The field's stable key, as in [`ControlError::field`].
     pub field: String,
     pub message: String,
+    /// For a list sent at once ([`Command::ImportUsers`]), the position of
+    /// the entry that causes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

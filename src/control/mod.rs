@@ -32,6 +32,7 @@ mod caller;
 mod client;
 mod demo;
 pub mod edit;
+mod import;
 mod local;
 mod service;
 mod socket;

@@ -121,6 +121,9 @@ impl Service {
             }
             Command::Rollback { revision } => self.rollback(revision),
             Command::Discard => self.discard(),
+            Command::ExportConfig { with_secrets, live } => self.export_config(with_secrets, live),
+            Command::ImportConfig { config } => self.import_config(*config),
+            Command::ImportUsers { users } => self.import_users(users),
         }
     }
 
@@ -290,7 +293,7 @@ impl Service {
 
 /// Checks and normalises every field of a new user; generates the SIP
 /// password when none was given and returns it too.
-fn user_from(new: NewUser) -> Result<(User, Option<String>), ValidationError> {
+pub(super) fn user_from(new: NewUser) -> Result<(User, Option<String>), ValidationError> {
     let (sip_password, generated) = match new.sip_password {
         Some(password) => (check_sip_password(&password)?, None),
         None => {
@@ -349,11 +352,12 @@ pub(super) fn problems(errors: &ConfigErrors) -> Vec<Problem> {
             subject: e.subject.clone(),
             field: e.error.field().key().to_string(),
             message: e.error.to_string(),
+            index: None,
         })
         .collect()
 }
 
-fn internal(error: StoreError) -> ControlError {
+pub(super) fn internal(error: StoreError) -> ControlError {
     ControlError::new(ErrorKind::Internal, error.to_string())
 }
 
