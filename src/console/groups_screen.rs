@@ -1,7 +1,7 @@
 //! The user groups screen: the staged list, a form to add or edit one (its
 //! name, and members added by typing the first letters of a name and
-//! picking from the matches), and removal after a question. Every command
-//! answers with the whole list, which replaces the shown one.
+//! picking from the matches), and removal after a question. A staged change
+//! closes the form and reads the list again.
 
 use crate::config::UserGroup;
 use crate::control::api::{Command, ControlError, Reply, UserRow};
@@ -245,10 +245,11 @@ pub fn apply_reply(
             view.selected = view.selected.min(groups.len().saturating_sub(1));
             view.groups = Some(groups.clone());
             view.error = None;
-            if !matches!(command, Command::ListGroups) {
-                view.editing = None;
-                state.notice = Some("User groups staged: apply to make them live.".into());
-            }
+        }
+        Ok(Reply::Staged { subject }) => {
+            view.editing = None;
+            state.notice = Some(format!("{subject} staged: apply to make it live."));
+            return Some(vec![Effect::Request(Command::ListGroups)]);
         }
         Ok(_) => view.error = Some("The PBX gave an unexpected answer.".to_string()),
         Err(error) => match &mut view.editing {

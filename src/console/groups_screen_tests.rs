@@ -93,3 +93,30 @@ fn removing_a_group_asks_then_sends() {
     let effects = press(&mut state, Key::char('y'));
     assert_eq!(effects, [Effect::Request(Command::RemoveGroup { name: "sales".into() })]);
 }
+
+#[test]
+fn a_staged_group_closes_the_form_and_reads_the_list_again() {
+    let mut state = showing_groups();
+    press(&mut state, Key::char('a'));
+    type_text(&mut state, "support");
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    let group = UserGroup { name: "support".into(), members: Vec::new() };
+    assert_eq!(effects, [Effect::Request(Command::AddGroup { group: group.clone() })]);
+    let command = Command::AddGroup { group };
+    let staged = Ok(Reply::Staged { subject: "group support".into() });
+    assert_eq!(reply(&mut state, command, staged), [Effect::Request(Command::ListGroups)]);
+    assert!(matches!(&state.popup, Some(Popup::Groups(GroupsView { editing: None, .. }))));
+}
+
+#[test]
+fn a_refused_group_marks_the_form_and_keeps_it_open() {
+    let mut state = showing_groups();
+    press(&mut state, Key::char('a'));
+    let effects = press(&mut state, Key::plain(KeyCode::Enter));
+    let [Effect::Request(command)] = &effects[..] else { panic!("{effects:?}") };
+    let error = ControlError::invalid("group_name", "a group needs a name");
+    reply(&mut state, command.clone(), Err(error));
+    let form = editing(&state);
+    assert!(!form.saving);
+    assert_eq!(form.form.fields()[0].error.as_deref(), Some("a group needs a name"));
+}

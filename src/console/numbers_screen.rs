@@ -1,7 +1,7 @@
 //! The incoming numbers screen: the staged list, and a form to add or edit
 //! one (number, SMS note, destination type and the second choice that the
-//! type needs, which changes with it), and removal after a question. Every
-//! command answers with the whole list, which replaces the shown one.
+//! type needs, which changes with it), and removal after a question. A
+//! staged change closes the form and reads the list again.
 
 use crate::config::{Destination, DestinationType, IncomingNumber};
 use crate::control::api::{Command, ControlError, Reply};
@@ -246,10 +246,11 @@ pub fn apply_reply(
             view.selected = view.selected.min(numbers.len().saturating_sub(1));
             view.numbers = Some(numbers.clone());
             view.error = None;
-            if !matches!(command, Command::ListNumbers) {
-                view.editing = None;
-                state.notice = Some("Incoming numbers staged: apply to make them live.".into());
-            }
+        }
+        Ok(Reply::Staged { subject }) => {
+            view.editing = None;
+            state.notice = Some(format!("{subject} staged: apply to make it live."));
+            return Some(vec![Effect::Request(Command::ListNumbers)]);
         }
         Ok(_) => view.error = Some("The PBX gave an unexpected answer.".to_string()),
         Err(error) => match &mut view.editing {

@@ -115,8 +115,10 @@ fn editing_keeps_the_number_and_sends_a_set() {
         sms: Some("reception reads them!".into()),
     };
     assert_eq!(effects, [Effect::Request(command.clone())]);
-    reply(&mut state, command, Ok(Reply::Numbers { numbers: two_numbers() }));
+    let subject = "incoming number +3225550100".to_string();
+    let effects = reply(&mut state, command, Ok(Reply::Staged { subject }));
     assert_eq!(view(&state).editing, None);
+    assert_eq!(effects, [Effect::Request(Command::ListNumbers)]);
 }
 
 #[test]
