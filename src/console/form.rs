@@ -5,6 +5,8 @@
 //! [`ControlError::field`](crate::control::api::ControlError::field).
 //! It knows nothing of users or of the engine.
 
+use std::borrow::Cow;
+
 use tui_input::{Input as TextInput, InputRequest};
 
 use super::input::{Key, KeyCode};
@@ -16,6 +18,13 @@ pub enum Value {
     Text(TextInput),
     /// Yes or no, switched with Space or the left and right arrows.
     Toggle(bool),
+    /// A whole number between `min` and `max`, moved by `step` with the left
+    /// and right arrows, like a slider.
+    Slider { value: u32, min: u32, max: u32, step: u32, unit: &'static str },
+    /// One of a fixed list, cycled with Space or the left and right arrows.
+    Choice { options: &'static [&'static str], index: usize },
+    /// Text that is shown as dots unless the form is told to reveal it.
+    Secret(TextInput),
 }
 
 // The text input compares by what it shows: its text and where the cursor is.
@@ -23,7 +32,17 @@ impl PartialEq for Value {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Value::Text(a), Value::Text(b)) => a.value() == b.value() && a.cursor() == b.cursor(),
+            (Value::Secret(a), Value::Secret(b)) => {
+                a.value() == b.value() && a.cursor() == b.cursor()
+            }
             (Value::Toggle(a), Value::Toggle(b)) => a == b,
+            (
+                Value::Slider { value: a, min: a_min, max: a_max, step: a_step, .. },
+                Value::Slider { value: b, min: b_min, max: b_max, step: b_step, .. },
+            ) => (a, a_min, a_max, a_step) == (b, b_min, b_max, b_step),
+            (Value::Choice { options: a, index: i }, Value::Choice { options: b, index: j }) => {
+                a == b && i == j
+            }
             _ => false,
         }
     }
@@ -34,7 +53,7 @@ impl PartialEq for Value {
 pub struct Field {
     /// The name the engine uses for this input in its errors.
     pub key: &'static str,
-    pub label: &'static str,
+    pub label: Cow<'static, str>,
     /// A short note shown beside the field (what form the value takes).
     pub hint: &'static str,
     pub value: Value,
@@ -45,12 +64,75 @@ pub struct Field {
 impl Field {
     /// An empty text field.
     pub fn text(key: &'static str, label: &'static str, hint: &'static str) -> Self {
-        Self { key, label, hint, value: Value::Text(TextInput::default()), error: None }
+        Self {
+            key,
+            label: label.into(),
+            hint,
+            value: Value::Text(TextInput::default()),
+            error: None,
+        }
     }
 
     /// A yes/no field, starting at `on`.
     pub fn toggle(key: &'static str, label: &'static str, on: bool) -> Self {
-        Self { key, label, hint: "", value: Value::Toggle(on), error: None }
+        Self { key, label: label.into(), hint: "", value: Value::Toggle(on), error: None }
+    }
+
+    /// The same field under a label made at run time.
+    pub fn labelled(self, label: String) -> Self {
+        Self { label: label.into(), ..self }
+    }
+
+    /// A text field holding `text`, the cursor at its end.
+    pub fn filled(key: &'static str, label: &'static str, hint: &'static str, text: &str) -> Self {
+        Self {
+            value: Value::Text(TextInput::new(text.to_string())),
+            ..Self::text(key, label, hint)
+        }
+    }
+
+    /// A hidden text field, starting empty.
+    pub fn secret(key: &'static str, label: &'static str, hint: &'static str) -> Self {
+        Self {
+            key,
+            label: label.into(),
+            hint,
+            value: Value::Secret(TextInput::default()),
+            error: None,
+        }
+    }
+
+    /// A slider from `min` to `max` by `step`, starting at `value` (kept in
+    /// range), its value shown followed by `unit`.
+    pub fn slider(
+        key: &'static str,
+        label: &'static str,
+        range: (u32, u32),
+        step: u32,
+        value: u32,
+        unit: &'static str,
+    ) -> Self {
+        let (min, max) = range;
+        let value =
+            Value::Slider { value: value.clamp(min, max), min, max, step: step.max(1), unit };
+        Self { key, label: label.into(), hint: "", value, error: None }
+    }
+
+    /// A choice among `options`, starting at `index`.
+    pub fn choice(
+        key: &'static str,
+        label: &'static str,
+        options: &'static [&'static str],
+        index: usize,
+    ) -> Self {
+        let index = index.min(options.len().saturating_sub(1));
+        Self {
+            key,
+            label: label.into(),
+            hint: "",
+            value: Value::Choice { options, index },
+            error: None,
+        }
     }
 }
 
@@ -108,7 +190,7 @@ impl Form {
         }
 
         match &mut field.value {
-            Value::Text(input) => {
+            Value::Text(input) | Value::Secret(input) => {
                 let request = match key.code() {
                     KeyCode::Char(c) => InputRequest::InsertChar(c),
                     KeyCode::Backspace => InputRequest::DeletePrevChar,
@@ -135,13 +217,42 @@ impl Form {
                 }
                 _ => false,
             },
+            Value::Slider { value, min, max, step, .. } => {
+                let moved = match key.code() {
+                    KeyCode::Left => value.saturating_sub(*step).max(*min),
+                    KeyCode::Right => value.saturating_add(*step).min(*max),
+                    KeyCode::Home => *min,
+                    KeyCode::End => *max,
+                    _ => return false,
+                };
+                if moved != *value {
+                    *value = moved;
+                    self.edited = true;
+                    field.error = None;
+                }
+                true
+            }
+            Value::Choice { options, index } => {
+                let count = options.len().max(1);
+                let moved = match key.code() {
+                    KeyCode::Char(' ') | KeyCode::Right => (*index + 1) % count,
+                    KeyCode::Left => (*index + count - 1) % count,
+                    _ => return false,
+                };
+                if moved != *index {
+                    *index = moved;
+                    self.edited = true;
+                    field.error = None;
+                }
+                true
+            }
         }
     }
 
     /// The text of a field, trimmed; empty for a toggle or an unknown key.
     pub fn text(&self, key: &str) -> String {
         match self.field(key).map(|field| &field.value) {
-            Some(Value::Text(input)) => input.value().trim().to_string(),
+            Some(Value::Text(input) | Value::Secret(input)) => input.value().trim().to_string(),
             _ => String::new(),
         }
     }
@@ -154,6 +265,49 @@ impl Form {
     /// Whether a toggle is on; false for a text field or an unknown key.
     pub fn is_on(&self, key: &str) -> bool {
         matches!(self.field(key).map(|field| &field.value), Some(Value::Toggle(true)))
+    }
+
+    /// The number a slider stands at; `None` for any other field.
+    pub fn number(&self, key: &str) -> Option<u32> {
+        match self.field(key).map(|field| &field.value) {
+            Some(Value::Slider { value, .. }) => Some(*value),
+            _ => None,
+        }
+    }
+
+    /// The option a choice stands at; `None` for any other field.
+    pub fn choice(&self, key: &str) -> Option<&'static str> {
+        match self.field(key).map(|field| &field.value) {
+            Some(Value::Choice { options, index }) => options.get(*index).copied(),
+            _ => None,
+        }
+    }
+
+    /// Adds a field at the end.
+    pub fn push(&mut self, field: Field) {
+        self.fields.push(field);
+    }
+
+    /// Puts a field at `index`, moving the ones from there down.
+    pub fn insert(&mut self, index: usize, field: Field) {
+        let index = index.min(self.fields.len());
+        self.fields.insert(index, field);
+        if index <= self.focus && self.fields.len() > 1 {
+            self.focus += 1;
+        }
+    }
+
+    /// Drops the fields from `len` on, keeping the focus on a field.
+    pub fn truncate(&mut self, len: usize) {
+        self.fields.truncate(len);
+        self.focus = self.focus.min(self.fields.len().saturating_sub(1));
+    }
+
+    /// The field at `index`, to change its value from outside (a preset
+    /// setting checkboxes); the change counts as an edit.
+    pub fn field_mut(&mut self, index: usize) -> Option<&mut Field> {
+        self.edited = true;
+        self.fields.get_mut(index)
     }
 
     /// Clears every mark before a new attempt to save.
@@ -255,6 +409,29 @@ mod tests {
         assert_eq!(form.fields()[1].error.as_deref(), Some("no"));
         form.edit(Key::char(' '));
         assert_eq!(form.fields()[1].error, None);
+    }
+
+    #[test]
+    fn a_slider_moves_by_its_step_and_stops_at_its_ends() {
+        let mut form = Form::new(vec![Field::slider("ring", "Ring", (5, 120), 5, 115, "s")]);
+        form.edit(Key::plain(KeyCode::Right));
+        assert_eq!(form.number("ring"), Some(120));
+        form.edit(Key::plain(KeyCode::Right));
+        assert_eq!(form.number("ring"), Some(120));
+        form.edit(Key::plain(KeyCode::Home));
+        form.edit(Key::plain(KeyCode::Left));
+        assert_eq!(form.number("ring"), Some(5));
+        assert!(form.is_edited());
+    }
+
+    #[test]
+    fn a_choice_cycles_both_ways() {
+        const KINDS: &[&str] = &["none", "blf", "switch"];
+        let mut form = Form::new(vec![Field::choice("kind", "Kind", KINDS, 0)]);
+        form.edit(Key::plain(KeyCode::Left));
+        assert_eq!(form.choice("kind"), Some("switch"));
+        form.edit(Key::char(' '));
+        assert_eq!(form.choice("kind"), Some("none"));
     }
 
     #[test]

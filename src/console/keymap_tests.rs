@@ -42,7 +42,7 @@ fn the_alternative_map_binds_every_action_with_function_keys() {
 fn popups_fall_back_to_screen_keys_they_do_not_bind() {
     let keymap = Keymap::default_map().expect("default keymap parses");
     assert_eq!(keymap.action(Section::Popup, Key::plain(KeyCode::Enter)), Some(Action::Confirm));
-    assert_eq!(keymap.action(Section::Screen, Key::plain(KeyCode::Enter)), Some(Action::Zoom));
+    assert_eq!(keymap.action(Section::Screen, Key::plain(KeyCode::Enter)), Some(Action::EditUser));
     assert_eq!(keymap.action(Section::Popup, Key::plain(KeyCode::Down)), Some(Action::Down));
 }
 

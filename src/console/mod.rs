@@ -12,15 +12,18 @@
 mod action;
 mod clock;
 mod form;
+mod groups_screen;
 mod input;
 mod keymap;
 mod layout;
+mod numbers_screen;
 mod render;
 mod review;
 mod run;
 mod state;
 mod terminal;
 mod update;
+mod user_editor;
 mod user_form;
 
 #[cfg(test)]

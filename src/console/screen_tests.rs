@@ -231,3 +231,69 @@ fn the_add_user_form_marks_a_refused_field() {
     let row = line[usize::from(cursor.y)];
     assert!(row.contains("› Extension"), "{row}");
 }
+
+#[test]
+fn user_editor_tabs() {
+    for (tab, name) in ["general", "forwardings", "follow_me", "keys", "sip", "permissions"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut state = super::user_editor::tests::editing_alice();
+        let digit = char::from(b'1' + u8::try_from(tab).expect("six tabs"));
+        press(&mut state, Key::char(digit));
+        insta::assert_snapshot!(
+            format!("user_editor_tab_{name}"),
+            screen_text(&draw(&mut state, 80, 24))
+        );
+    }
+}
+
+#[test]
+fn forwardings_show_as_inactive_while_follow_me_is_on() {
+    let mut state = super::user_editor::tests::editing_alice();
+    press(&mut state, Key::char('3'));
+    press(&mut state, Key::plain(KeyCode::Down));
+    press(&mut state, Key::char(' '));
+    press(&mut state, Key::plain(KeyCode::Up));
+    press(&mut state, Key::plain(KeyCode::Left));
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn users_filtered_and_sorted_by_name_descending() {
+    let mut state = console_with(office_snapshot());
+    press(&mut state, Key::char('/'));
+    for c in "d".chars() {
+        press(&mut state, Key::char(c));
+    }
+    press(&mut state, Key::plain(KeyCode::Enter));
+    press(&mut state, Key::char('o'));
+    press(&mut state, Key::char('o'));
+    press(&mut state, Key::char('o'));
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn incoming_numbers_with_their_destinations() {
+    let mut state = super::numbers_screen::tests::showing_numbers();
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn an_incoming_number_being_edited() {
+    let mut state = super::numbers_screen::tests::showing_numbers();
+    press(&mut state, Key::plain(KeyCode::Enter));
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn user_groups_with_their_members() {
+    let mut state = super::groups_screen::tests::showing_groups();
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}
+
+#[test]
+fn a_group_member_found_by_the_first_letters() {
+    let mut state = super::groups_screen::tests::searching_in_sales();
+    insta::assert_snapshot!(screen_text(&draw(&mut state, 80, 24)));
+}

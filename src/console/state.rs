@@ -7,8 +7,11 @@ use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
+use super::groups_screen::GroupsView;
 use super::keymap::Keymap;
+use super::numbers_screen::NumbersView;
 use super::review::{ChangesView, HistoryView};
+use super::user_editor::UserEditor;
 use super::user_form::UserForm;
 use crate::control::api::{
     CallState, Event, LiveCall, RegistrationView, SipIdentifiers, Snapshot, UserRow,
@@ -76,6 +79,12 @@ pub enum Popup {
     /// The applied revisions, to roll back to one.
     History(HistoryView),
     AddUser(UserForm),
+    /// The six tabs of one user.
+    EditUser(Box<UserEditor>),
+    /// The incoming numbers screen.
+    Numbers(NumbersView),
+    /// The user groups screen.
+    Groups(GroupsView),
     /// "Remove user N?": asked before staging a removal.
     ConfirmRemove {
         extension: String,
@@ -130,6 +139,16 @@ pub struct ConsoleState {
     pub(crate) revision: u64,
     pub(crate) pending_changes: usize,
     pub(crate) users: Vec<UserRow>,
+    /// The Users pane's rows: indexes into `users` that pass the filter, in
+    /// the chosen order. Worked out when users, filter or order change, never
+    /// while drawing.
+    pub(crate) user_view: Vec<usize>,
+    /// What the Users pane is filtered by (extension or name contains it,
+    /// case aside).
+    pub(crate) filter: String,
+    /// The filter line takes the keys.
+    pub(crate) filtering: bool,
+    pub(crate) sort: UserSort,
     /// Sorted by user, then contact.
     pub(crate) registrations: Vec<RegistrationView>,
     /// Sorted by start time.
@@ -160,6 +179,10 @@ impl ConsoleState {
             revision: 0,
             pending_changes: 0,
             users: Vec::new(),
+            user_view: Vec::new(),
+            filter: String::new(),
+            filtering: false,
+            sort: UserSort::default(),
             registrations: Vec::new(),
             calls: Vec::new(),
             focus: Pane::Users,
@@ -194,7 +217,7 @@ impl ConsoleState {
         self.revision = snapshot.revision;
         self.pending_changes = snapshot.pending_changes;
         self.users = snapshot.users;
-        self.clamp_selection();
+        self.refresh_user_view();
     }
 
     /// Records that the link failed, so the status line says so.
@@ -275,7 +298,7 @@ impl ConsoleState {
     /// How many rows a pane lists.
     pub fn row_count(&self, pane: Pane) -> usize {
         match pane {
-            Pane::Users => self.users.len(),
+            Pane::Users => self.user_view.len(),
             Pane::Calls => self.calls.len(),
             Pane::Queues => 0,
             Pane::Connected => self.registrations.len(),
@@ -286,6 +309,46 @@ impl ConsoleState {
     pub fn selected(&self, pane: Pane) -> usize {
         let count = self.row_count(pane);
         self.selected[pane.index()].min(count.saturating_sub(1))
+    }
+
+    /// The user on row `row` of the Users pane, as filtered and sorted.
+    pub fn visible_user(&self, row: usize) -> Option<&UserRow> {
+        self.user_view.get(row).and_then(|&index| self.users.get(index))
+    }
+
+    /// Works out the Users pane's rows again after the users, the filter or
+    /// the order changed.
+    pub fn refresh_user_view(&mut self) {
+        let filter = self.filter.trim();
+        self.user_view.clear();
+        self.user_view.extend((0..self.users.len()).filter(|&index| {
+            let user = &self.users[index];
+            filter.is_empty()
+                || contains_ignoring_case(&user.extension, filter)
+                || contains_ignoring_case(&user.name, filter)
+        }));
+        let users = &self.users;
+        let sort = self.sort;
+        self.user_view.sort_by(|&a, &b| {
+            let (a, b) = (&users[a], &users[b]);
+            let order = match sort.column {
+                UserColumn::Extension => a.extension.cmp(&b.extension),
+                UserColumn::Name => a
+                    .name
+                    .chars()
+                    .flat_map(char::to_lowercase)
+                    .cmp(b.name.chars().flat_map(char::to_lowercase)),
+                UserColumn::Voicemail => a.voicemail.cmp(&b.voicemail),
+                UserColumn::Outgoing => a.outgoing_number.cmp(&b.outgoing_number),
+            };
+            let order = order.then_with(|| a.extension.cmp(&b.extension));
+            if sort.descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+        self.clamp_selection();
     }
 
     /// Whether live calls would be ended by quitting now.
@@ -304,6 +367,59 @@ impl ConsoleState {
             self.selected[pane.index()] = self.selected(pane);
         }
     }
+}
+
+/// A column of the Users pane that rows can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserColumn {
+    #[default]
+    Extension,
+    Name,
+    Voicemail,
+    Outgoing,
+}
+
+/// How the Users pane is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UserSort {
+    pub column: UserColumn,
+    pub descending: bool,
+}
+
+impl UserSort {
+    /// The next order: each column up, then down, then the next column.
+    pub fn next(self) -> UserSort {
+        if !self.descending {
+            return UserSort { descending: true, ..self };
+        }
+        let column = match self.column {
+            UserColumn::Extension => UserColumn::Name,
+            UserColumn::Name => UserColumn::Voicemail,
+            UserColumn::Voicemail => UserColumn::Outgoing,
+            UserColumn::Outgoing => UserColumn::Extension,
+        };
+        UserSort { column, descending: false }
+    }
+}
+
+/// Whether `text` contains `needle`, comparing letters without case, with
+/// no allocation (the filter runs over every user on each key typed).
+fn contains_ignoring_case(text: &str, needle: &str) -> bool {
+    let needle: &[u8] = needle.as_bytes();
+    if needle.is_empty() {
+        return true;
+    }
+    if text.is_ascii() && needle.is_ascii() {
+        return text
+            .as_bytes()
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle));
+    }
+    // Beyond ASCII, case folding may change lengths: compare folded chars.
+    let needle = std::str::from_utf8(needle).unwrap_or_default();
+    let folded = |text: &str| text.chars().flat_map(char::to_lowercase).collect::<Vec<char>>();
+    let (text, needle) = (folded(text), folded(needle));
+    text.windows(needle.len()).any(|window| window == needle.as_slice())
 }
 
 /// Work an event asks of the run loop.

@@ -151,3 +151,47 @@ fn durations_count_from_the_answer_once_answered() {
     assert_eq!(call_duration(&ringing, NOW), time::Duration::seconds(12));
     assert_eq!(call_duration(&ringing, NOW - time::Duration::minutes(5)), time::Duration::ZERO);
 }
+
+#[test]
+fn the_filter_keeps_users_whose_extension_or_name_contains_it_case_aside() {
+    let mut state = console_with(office_snapshot());
+    state.filter = "DUB".to_string();
+    state.refresh_user_view();
+    assert_eq!(state.row_count(Pane::Users), 1);
+    assert_eq!(state.visible_user(0).map(|user| user.name.as_str()), Some("Chloé Dubois"));
+    state.filter = "100".to_string();
+    state.refresh_user_view();
+    assert_eq!(state.row_count(Pane::Users), 5);
+}
+
+#[test]
+fn the_sort_key_goes_up_then_down_then_to_the_next_column() {
+    let mut state = console_with(office_snapshot());
+    state.sort = state.sort.next();
+    state.refresh_user_view();
+    assert_eq!(state.visible_user(0).map(|user| user.extension.as_str()), Some("1005"));
+    state.sort = state.sort.next();
+    state.refresh_user_view();
+    assert_eq!(state.sort.column, UserColumn::Name);
+    assert_eq!(state.visible_user(0).map(|user| user.name.as_str()), Some("Alice Martin"));
+}
+
+#[test]
+fn ten_thousand_users_filter_to_the_matching_few() {
+    let mut snapshot = office_snapshot();
+    snapshot.users = (0..10_000)
+        .map(|n| {
+            crate::console::fixtures::user(
+                &format!("{}", 20_000 + n),
+                &format!("User {n}"),
+                n % 2 == 0,
+                None,
+            )
+        })
+        .collect();
+    let mut state = console_with(snapshot);
+    state.filter = "user 999".to_string();
+    state.refresh_user_view();
+    // "User 999" and "User 9990" to "User 9999".
+    assert_eq!(state.row_count(Pane::Users), 11);
+}

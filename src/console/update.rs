@@ -7,7 +7,7 @@ use super::input::{Input, Key, KeyCode, Modifiers, Mouse, MouseKind};
 use super::layout;
 use super::render::help_line_count;
 use super::state::{ConsoleState, Followup, Pane, Popup, SipPopup};
-use super::{review, user_form, ExitReason};
+use super::{groups_screen, numbers_screen, review, user_editor, user_form, ExitReason};
 use crate::control::api::{Command, ControlError, Reply};
 
 /// Work for the run loop.
@@ -50,6 +50,24 @@ fn handle_key(state: &mut ConsoleState, key: Key) -> Vec<Effect> {
         if user_form::edit(form, key) {
             return Vec::new();
         }
+    }
+    if let Some(Popup::EditUser(editor)) = &mut state.popup {
+        if user_editor::edit_key(editor, key) {
+            return Vec::new();
+        }
+    }
+    if let Some(Popup::Numbers(view)) = &mut state.popup {
+        if numbers_screen::edit_key(view, key) {
+            return Vec::new();
+        }
+    }
+    if let Some(Popup::Groups(view)) = &mut state.popup {
+        if groups_screen::edit_key(view, key, &state.users) {
+            return Vec::new();
+        }
+    }
+    if state.filtering && state.popup.is_none() && filter_key(state, key) {
+        return Vec::new();
     }
 
     let section = if state.popup.is_some() { Section::Popup } else { Section::Screen };
@@ -99,7 +117,21 @@ fn update_screen(state: &mut ConsoleState, action: Action) -> Vec<Effect> {
         Action::ShowSip => return show_sip(state),
         Action::LoadDemo => return load_demo(state),
         Action::AddUser => user_form::open_add(state),
+        Action::EditUser if state.focus == Pane::Users => return user_editor::open(state),
+        // Elsewhere the key that edits a user zooms, as it did before users
+        // could be edited.
+        Action::EditUser => state.zoomed = !state.zoomed,
         Action::RemoveUser => user_form::ask_remove(state),
+        Action::Filter => {
+            state.focus = Pane::Users;
+            state.filtering = true;
+        }
+        Action::Numbers => return numbers_screen::open(state),
+        Action::Groups => return groups_screen::open(state),
+        Action::Sort => {
+            state.sort = state.sort.next();
+            state.refresh_user_view();
+        }
         Action::Diff => return review::open_changes(state),
         Action::History => return review::open_history(state),
         Action::Refresh => {
@@ -176,6 +208,21 @@ fn update_popup(state: &mut ConsoleState, popup: Popup, action: Action) -> Vec<E
             effects = more;
             popup
         }
+        (Popup::Numbers(view), action) => {
+            let (popup, more) = numbers_screen::update(view, action);
+            effects = more;
+            popup
+        }
+        (Popup::Groups(view), action) => {
+            let (popup, more) = groups_screen::update(view, action);
+            effects = more;
+            popup
+        }
+        (Popup::EditUser(editor), action) => {
+            let (popup, more) = user_editor::update(editor, action);
+            effects = more;
+            popup
+        }
         (Popup::ConfirmRemove { extension, .. }, Action::Confirm) => {
             effects.push(Effect::Request(Command::RemoveUser { extension }));
             None
@@ -186,9 +233,33 @@ fn update_popup(state: &mut ConsoleState, popup: Popup, action: Action) -> Vec<E
     effects
 }
 
+/// A key typed on the filter line: letters narrow the Users pane at once,
+/// Enter keeps the filter and gives the keys back, Esc clears it.
+fn filter_key(state: &mut ConsoleState, key: Key) -> bool {
+    let modifiers = key.modifiers();
+    if modifiers.ctrl || modifiers.alt {
+        return false;
+    }
+    match key.code() {
+        KeyCode::Char(c) => state.filter.push(c),
+        KeyCode::Backspace => {
+            state.filter.pop();
+        }
+        KeyCode::Enter => state.filtering = false,
+        KeyCode::Esc => {
+            state.filtering = false;
+            state.filter.clear();
+        }
+        _ => return false,
+    }
+    state.selected[Pane::Users.index()] = 0;
+    state.refresh_user_view();
+    true
+}
+
 fn show_sip(state: &mut ConsoleState) -> Vec<Effect> {
     let extension = match state.focus {
-        Pane::Users => state.users.get(state.selected(Pane::Users)).map(|u| u.extension.clone()),
+        Pane::Users => state.visible_user(state.selected(Pane::Users)).map(|u| u.extension.clone()),
         Pane::Connected => state
             .registrations
             .get(state.selected(Pane::Connected))
@@ -282,6 +353,15 @@ pub fn apply_reply(
     result: Result<Reply, ControlError>,
 ) -> Vec<Effect> {
     if let Some(effects) = review::apply_reply(state, &command, &result) {
+        return effects;
+    }
+    if let Some(effects) = groups_screen::apply_reply(state, &command, &result) {
+        return effects;
+    }
+    if let Some(effects) = numbers_screen::apply_reply(state, &command, &result) {
+        return effects;
+    }
+    if let Some(effects) = user_editor::apply_reply(state, &command, &result) {
         return effects;
     }
     if let Some(effects) = user_form::apply_reply(state, &command, &result) {

@@ -71,7 +71,7 @@ pub fn open_add(state: &mut ConsoleState) {
 /// Asks whether to remove the user selected in the Users pane.
 pub fn ask_remove(state: &mut ConsoleState) {
     let user = (state.focus == Pane::Users)
-        .then(|| state.users.get(state.selected(Pane::Users)))
+        .then(|| state.visible_user(state.selected(Pane::Users)))
         .flatten();
     let Some(user) = user else {
         state.notice = Some("Select a user in Users first.".to_string());

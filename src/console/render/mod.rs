@@ -6,6 +6,7 @@
 //! and an inverted title, the selected row an arrow, states are words.
 
 mod form;
+mod lists;
 mod panes;
 mod popups;
 mod review;

@@ -2,7 +2,7 @@
 //! it. Only the rows that fit are built, so a store with thousands of users
 //! costs no more per frame than one with ten.
 
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Text};
 use ratatui::widgets::{Block, Cell, Padding, Paragraph, Row, Table, TableState, Wrap};
@@ -11,7 +11,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::console::action::Action;
 use crate::console::layout;
-use crate::console::state::{call_duration, Connection, ConsoleState, Pane, Presence};
+use crate::console::state::{call_duration, Connection, ConsoleState, Pane, Presence, UserColumn};
 use crate::control::api::CallState;
 
 const HIGHLIGHT: &str = "› ";
@@ -36,17 +36,22 @@ pub(super) fn users(state: &ConsoleState, frame: &mut Frame, area: Rect, focused
         return notice(frame, area, message);
     }
 
+    let [filter_area, table_area] = if state.filtering || !state.filter.is_empty() {
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area)
+    } else {
+        [Rect::default(), area]
+    };
     let presence = state.presence();
-    let rows = window(state, Pane::Users, area).map(|index| {
-        let user = &state.users[index];
+    let rows = window(state, Pane::Users, table_area).filter_map(|index| {
+        let user = state.visible_user(index)?;
         let state = presence.get(user.extension.as_str()).copied().unwrap_or(Presence::Offline);
-        Row::new(vec![
+        Some(Row::new(vec![
             Cell::from(user.extension.clone()),
             Cell::from(user.name.clone()),
             Cell::from(if user.voicemail { "yes" } else { "no" }),
             Cell::from(user.outgoing_number.clone().unwrap_or_else(|| "-".to_string())),
             presence_cell(state),
-        ])
+        ]))
     });
     let widths = [
         Constraint::Length(6),
@@ -55,8 +60,26 @@ pub(super) fn users(state: &ConsoleState, frame: &mut Frame, area: Rect, focused
         Constraint::Length(14),
         Constraint::Length(14),
     ];
-    let header = ["Ext", "Name", "Voicemail", "Outgoing", "State"];
-    table(state, frame, area, Pane::Users, focused, rows.collect(), &widths, header.to_vec());
+    let mut header = ["Ext", "Name", "Voicemail", "Outgoing", "State"].map(String::from);
+    let sorted = match state.sort.column {
+        UserColumn::Extension => 0,
+        UserColumn::Name => 1,
+        UserColumn::Voicemail => 2,
+        UserColumn::Outgoing => 3,
+    };
+    header[sorted].push_str(if state.sort.descending { " ▼" } else { " ▲" });
+    let rows: Vec<Row> = rows.collect();
+    if filter_area.height > 0 {
+        let cursor = if state.filtering { "▏" } else { "" };
+        let line = format!(
+            "/{}{cursor}  ({} of {})",
+            state.filter,
+            state.user_view.len(),
+            state.users.len()
+        );
+        frame.render_widget(Paragraph::new(line), filter_area);
+    }
+    table(state, frame, table_area, Pane::Users, focused, rows, &widths, header.to_vec());
 }
 
 pub(super) fn calls(
@@ -160,7 +183,7 @@ fn table(
     focused: bool,
     rows: Vec<Row<'static>>,
     widths: &[Constraint],
-    header: Vec<&'static str>,
+    header: Vec<impl Into<Cell<'static>>>,
 ) {
     let header =
         Row::new(header).style(Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));

@@ -12,7 +12,7 @@ use crate::console::action::{Action, Section};
 use crate::console::keymap::Keymap;
 use crate::console::state::{ConsoleState, Popup, SipPopup};
 
-use super::{form, review};
+use super::{form, lists, review};
 
 pub(super) fn render(state: &ConsoleState, frame: &mut Frame, area: Rect) {
     match &state.popup {
@@ -26,6 +26,9 @@ pub(super) fn render(state: &ConsoleState, frame: &mut Frame, area: Rect) {
         }
         Some(Popup::History(view)) => review::history(state, view, frame, area),
         Some(Popup::AddUser(form)) => form::add_user(&state.keymap, form, frame, area),
+        Some(Popup::EditUser(editor)) => form::edit_user(state, editor, frame, area),
+        Some(Popup::Numbers(view)) => lists::numbers(state, view, frame, area),
+        Some(Popup::Groups(view)) => lists::groups(state, view, frame, area),
         Some(Popup::ConfirmRemove { extension, name }) => {
             let text = format!("Remove user {extension} {name}?");
             let detail = "The removal is staged: it goes live when you apply.";
