@@ -7,7 +7,11 @@
 //! with SIPp, watches the Users and Connected users panes follow, then quits
 //! and checks that the process ended well and gave the terminal back. The
 //! second creates the first user in the console's form, applies it from the
-//! pending changes and sees it in the Users pane.
+//! pending changes and sees it in the Users pane. The third creates two
+//! users, opens one in the user editor, forwards it on no answer to the other
+//! with a ring time moved on its slider and voicemail as a last resort,
+//! saves, applies from the pending changes and reads the forwarding back from
+//! the running PBX through the CLI.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -130,6 +134,104 @@ fn a_user_typed_into_the_form_goes_live_once_applied() {
 
     console.send_keys(&["q"]);
     assert_eq!(console.wait_for_exit(), 0, "exit status\n{}", console.capture());
+}
+
+#[test]
+fn forwardings_set_in_the_user_editor_go_live_once_applied() {
+    let data = tempfile::Builder::new().prefix("console-tmux-").tempdir().expect("temp dir");
+    let console = Console::start(data.path());
+    console.wait_for("the empty-store offer", |screen| {
+        screen.pane("Users").is_some_and(|users| users.contains("first user"))
+    });
+
+    for (extension, name) in [("2001", "Ada Quade"), ("2002", "Bob Marr")] {
+        console.send_keys(&["a"]);
+        console.wait_for("the form", |screen| screen.pane("New user").is_some());
+        console.send_keys(&[extension, "Tab", name, "Enter"]);
+        console.wait_for("the user staged", |screen| {
+            screen.pane("New user").is_none()
+                && screen.text.contains(&format!("User {extension} staged"))
+        });
+    }
+    console.send_keys(&["c"]);
+    console.wait_for("both users pending", |screen| {
+        screen.pane("Pending changes: 2").is_some_and(|pane| pane.contains("user 2002"))
+    });
+    console.send_keys(&["a"]);
+    let applied = console.wait_for("both users live", |screen| {
+        screen.user_state("2001").is_some() && screen.user_state("2002").is_some()
+    });
+    assert!(applied.text.contains("Applied revision 1"), "{applied}");
+
+    // The list is sorted by extension, so 2001 is the first row and selected.
+    console.send_keys(&["g", "Enter"]);
+    console.wait_for("the editor on General", |screen| {
+        screen.pane("User 2001 Ada Quade").is_some_and(|form| form.contains("› General"))
+    });
+    console.send_keys(&["Right"]);
+    let forwardings = console.wait_for("the Forwardings tab", |screen| {
+        screen.pane("User 2001").is_some_and(|form| form.contains("No answer 1"))
+    });
+    let slider = editor_row(&forwardings, "rings for");
+    assert!(slider.contains("20 s"), "the ring time starts at 20 s: {slider:?}\n{forwardings}");
+
+    // Down to the first destination, type it, down to its slider, three
+    // steps right (5 s each), then down past the next empty destination and
+    // its slider to the voicemail flag, which Space turns on.
+    console.send_keys(&["Down", "2002", "Down", "Right", "Right", "Right"]);
+    let moved = console.wait_for("the ring time at 35 s", |screen| {
+        screen.pane("User 2001").is_some_and(|form| form.contains("▸ 35 s"))
+    });
+    assert!(editor_row(&moved, "No answer 1").contains("2002"), "{moved}");
+    assert!(editor_row(&moved, "No answer 2").contains("extension or +number"), "{moved}");
+    console.send_keys(&["Down", "Down", "Down", "Space"]);
+    let flagged = console.wait_for("voicemail as a last resort", |screen| {
+        screen.pane("User 2001").is_some_and(|form| form.contains("[x] yes"))
+    });
+    assert!(editor_row(&flagged, "Voicemail last").starts_with('›'), "{flagged}");
+
+    console.send_keys(&["Enter"]);
+    let saved = console.wait_for("the edit staged", |screen| {
+        screen.pane("User 2001").is_none() && screen.text.contains("2 pending changes")
+    });
+    assert!(saved.text.contains("User 2001 staged"), "{saved}");
+    let before = console.export_live();
+    assert!(!before.contains("2002:35"), "live before apply:\n{before}");
+
+    console.send_keys(&["c"]);
+    let changes = console.wait_for("the forwarding in the pending changes", |screen| {
+        screen.pane("Pending changes: 2").is_some_and(|pane| pane.contains("voicemail as a last"))
+    });
+    let pending = changes.pane("Pending changes").expect("the pane is drawn");
+    assert!(pending.contains("forwarding on no answer: none → 2002 35 s"), "{changes}");
+    console.send_keys(&["a"]);
+    let live = console.wait_for("revision 2 applied", |screen| {
+        screen.text.contains("Applied revision 2") && screen.text.contains("no pending changes")
+    });
+    assert!(live.pane("Users").is_some_and(|users| users.contains("Ada Quade")), "{live}");
+
+    let export = console.export_live();
+    let forwardings = export
+        .split("[users.2001.forwardings]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .unwrap_or_else(|| panic!("no forwardings of 2001 in:\n{export}"));
+    assert!(forwardings.contains(r#"no_answer = ["2002:35"]"#), "{forwardings}");
+    assert!(forwardings.contains("voicemail_last_resort = true"), "{forwardings}");
+
+    console.send_keys(&["q"]);
+    assert_eq!(console.wait_for_exit(), 0, "exit status\n{}", console.capture());
+}
+
+/// The row of the user editor whose label starts with `label`, from the
+/// focus marker on.
+fn editor_row(screen: &Screen, label: &str) -> String {
+    let form = screen.pane("User ").unwrap_or_else(|| panic!("no user editor:\n{screen}"));
+    form.lines()
+        .map(str::trim)
+        .find(|line| line.trim_start_matches(['›', ' ']).starts_with(label))
+        .unwrap_or_else(|| panic!("no {label:?} row:\n{screen}"))
+        .to_string()
 }
 
 /// The SIP identifiers a phone is configured with, as the CLI prints them.
@@ -380,6 +482,22 @@ impl Console {
             password: field("SIP password"),
             proxy: field("Proxy").parse().expect("the proxy is the PBX's address"),
         }
+    }
+
+    /// The live configuration as the running PBX exports it over its
+    /// control socket.
+    fn export_live(&self) -> String {
+        let output = Command::new("timeout")
+            .arg("20")
+            .arg(env!("CARGO_BIN_EXE_switchboard"))
+            .arg("--data")
+            .arg(&self.data)
+            .args(["export", "-", "--live"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
+        assert!(output.status.success(), "export --live: {}", stderr(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     fn log(&self) -> String {
