@@ -13,6 +13,12 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
+mod leg;
+mod relay;
+
+use leg::{ack_for_answer, cancel_leg, hang_up_orphan, send_cancel, CalleeLeg, LegState};
+use relay::{finish_relay, Relay};
+
 use super::deadlines::Deadlines;
 use super::dialog::{self, copy_body, Dialog, ALLOW};
 use super::transaction::{ClientTransactions, Key, Leg, Owner, ServerTransactions, T1, T2};
@@ -59,38 +65,12 @@ pub struct Parties {
     pub domain: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LegState {
-    Trying,
-    Ringing,
-    /// CANCEL asked for; sent once the leg has answered provisionally.
-    Cancelling {
-        sent: bool,
-    },
-    Answered,
-    Failed(u16),
-}
-
-struct CalleeLeg {
-    invite: Message,
-    dialog: Dialog,
-    state: LegState,
-    /// The ACK sent for its 2xx, resent if the 2xx is retransmitted.
-    ack: Option<Vec<u8>>,
-}
-
 /// The 2xx to the caller, resent until its ACK (RFC 3261 §13.3.1.4).
 struct PendingOk {
     bytes: Vec<u8>,
     at: Instant,
     interval: Duration,
     give_up: Instant,
-}
-
-/// A request relayed from one side to the other, waiting for its answer.
-struct Relay {
-    request: Message,
-    from: Leg,
 }
 
 struct Call {
@@ -592,92 +572,6 @@ impl Calls {
             outcome,
         }));
     }
-}
-
-/// Asks a ringing leg to stop: CANCEL now if it has answered provisionally,
-/// else as soon as it does (RFC 3261 §9.1).
-fn cancel_leg(io: &mut Io, id: u64, at: usize, leg: &mut CalleeLeg) {
-    match leg.state {
-        LegState::Ringing => send_cancel(io, id, at, leg),
-        LegState::Trying => leg.state = LegState::Cancelling { sent: false },
-        _ => {}
-    }
-}
-
-fn send_cancel(io: &mut Io, id: u64, at: usize, leg: &mut CalleeLeg) {
-    leg.state = LegState::Cancelling { sent: true };
-    let invite = &leg.invite;
-    let mut cancel = Message::request("CANCEL", invite.request_uri().unwrap_or_default());
-    for name in ["Via", "Max-Forwards", "From", "To", "Call-ID"] {
-        if let Some(value) = invite.header(name) {
-            cancel.push(name, value);
-        }
-    }
-    let number = invite.cseq().map(|(number, _)| number).unwrap_or(1);
-    cancel.push("CSeq", format!("{number} CANCEL"));
-    let owner = Owner { call: id, leg: Leg::Callee(at) };
-    io.out.push(io.client.send(&cancel, &leg.dialog.flow, owner, io.now));
-}
-
-/// The ACK for a 2xx: a new transaction with the INVITE's CSeq number.
-fn ack_for_answer(dialog: &mut Dialog, advertise: Option<SocketAddr>) -> Vec<u8> {
-    let invite_cseq = dialog.local_cseq;
-    let mut ack = dialog.request("ACK", advertise);
-    dialog.local_cseq = invite_cseq;
-    ack.set("CSeq", format!("{invite_cseq} ACK"));
-    ack.to_bytes()
-}
-
-/// A 2xx for a call that no longer exists: acknowledge it and hang up, so the
-/// phone that answered does not stay off-hook alone.
-fn hang_up_orphan(io: &mut Io, response: &Message, flow: &Flow) {
-    if response.method() != "INVITE" || !matches!(response.status(), Some(200..=299)) {
-        return;
-    }
-    let (Some(from), Some(to), Some(target)) =
-        (response.header("From"), response.header("To"), dialog::contact_uri(response))
-    else {
-        return;
-    };
-    let mut orphan = Dialog {
-        call_id: response.call_id().to_string(),
-        local: from.to_string(),
-        remote: to.to_string(),
-        remote_target: target,
-        flow: flow.clone(),
-        local_cseq: response.cseq().map(|(number, _)| number).unwrap_or(1),
-        contact: String::new(),
-    };
-    let ack = ack_for_answer(&mut orphan, io.advertise);
-    io.out.push(Outbound { flow: flow.clone(), bytes: ack });
-    let bye = orphan.request("BYE", io.advertise);
-    io.out.push(Outbound { flow: flow.clone(), bytes: bye.to_bytes() });
-}
-
-/// The far side answered a relayed request: answer the side that sent it.
-fn finish_relay(io: &mut Io, call: &mut Call, answered_by: Leg, relay: Relay, response: &Message) {
-    let code = response.status().unwrap_or(500);
-    if code < 200 {
-        // Still waiting: put it back for the final answer.
-        if let Some(branch) = response.branch() {
-            call.relays.insert(branch.to_string(), relay);
-        }
-        return;
-    }
-    if response.method() == "INVITE" && code < 300 {
-        if let Some(dialog) = call.dialog_mut(answered_by) {
-            let ack = ack_for_answer(dialog, io.advertise);
-            io.out.push(Outbound { flow: dialog.flow.clone(), bytes: ack });
-        }
-    }
-    let Some(origin) = call.dialog_mut(relay.from) else { return };
-    let mut answer = Message::response_to(&relay.request, code, None);
-    if code < 300 && relay.request.method() == "INVITE" {
-        answer.push("Contact", origin.contact.clone());
-    }
-    copy_body(response, &mut answer);
-    let flow = origin.flow.clone();
-    io.out.push(io.server.respond(&relay.request, &answer, &flow, io.now));
 }
 
 fn tag_of(header: &str) -> Option<&str> {
