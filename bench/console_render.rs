@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use switchboard::console::{handle_input, render, ConsoleState, Input, Key, KeyCode, Keymap};
-use switchboard::control::api::{CallState, LiveCall, RegistrationView, Snapshot, UserRow};
+use switchboard::control::api::{
+    CallState, LiveCall, RegistrationView, Snapshot, StagedUser, UserRow,
+};
 use time::OffsetDateTime;
 
 const COLUMNS: u16 = 120;
@@ -117,7 +119,7 @@ fn console(snapshot: Snapshot) -> ConsoleState {
 /// for every tenth, and `calls` calls in progress between them.
 fn snapshot(users: usize, calls: usize, now: OffsetDateTime) -> Snapshot {
     let extension = |n: usize| format!("{}", 10_000 + n);
-    let rows = (0..users)
+    let rows: Vec<UserRow> = (0..users)
         .map(|n| UserRow {
             extension: extension(n),
             name: format!(
@@ -159,6 +161,10 @@ fn snapshot(users: usize, calls: usize, now: OffsetDateTime) -> Snapshot {
         proxy: "pbx.example.com:5060".to_string(),
         revision: 1,
         pending_changes: 0,
+        staged_users: rows
+            .iter()
+            .map(|user| StagedUser { user: user.clone(), pending: None })
+            .collect(),
         users: rows,
         registrations,
         calls,

@@ -6,7 +6,9 @@ use time::{Duration, OffsetDateTime};
 
 use super::keymap::Keymap;
 use super::state::ConsoleState;
-use crate::control::api::{CallState, LiveCall, RegistrationView, Snapshot, UserRow};
+use crate::control::api::{
+    CallState, LiveCall, PendingChange, RegistrationView, Snapshot, StagedUser, UserRow,
+};
 
 /// The moment every fixture is taken at, and the tests' clock.
 pub const NOW: OffsetDateTime = datetime!(2025-03-14 10:00:00 UTC);
@@ -62,6 +64,11 @@ pub fn office_users() -> Vec<UserRow> {
     ]
 }
 
+/// `users` as staged exactly as they are live.
+pub fn unchanged(users: &[UserRow]) -> Vec<StagedUser> {
+    users.iter().map(|user| StagedUser { user: user.clone(), pending: None }).collect()
+}
+
 pub fn office_snapshot() -> Snapshot {
     Snapshot {
         taken_at: NOW,
@@ -71,6 +78,7 @@ pub fn office_snapshot() -> Snapshot {
         revision: 7,
         pending_changes: 2,
         users: office_users(),
+        staged_users: unchanged(&office_users()),
         registrations: vec![
             registration(
                 "1001",
@@ -94,9 +102,24 @@ pub fn office_snapshot() -> Snapshot {
     }
 }
 
+/// The office with changes saved but not applied: 1006 added, 1002
+/// renamed, 1004's removal staged.
+pub fn staged_office_snapshot() -> Snapshot {
+    let mut staged = unchanged(&office_users());
+    staged[1].user.name = "Bruno Kell".to_string();
+    staged[1].pending = Some(PendingChange::Changed);
+    staged[3].pending = Some(PendingChange::Removed);
+    staged.push(StagedUser {
+        user: user("1006", "Emma Novak", false, None),
+        pending: Some(PendingChange::Added),
+    });
+    Snapshot { pending_changes: 3, staged_users: staged, ..office_snapshot() }
+}
+
 pub fn empty_snapshot() -> Snapshot {
     Snapshot {
         users: Vec::new(),
+        staged_users: Vec::new(),
         registrations: Vec::new(),
         calls: Vec::new(),
         revision: 0,

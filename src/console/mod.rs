@@ -29,6 +29,8 @@ mod user_form;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod pending_tests;
+#[cfg(test)]
 mod screen_tests;
 
 use std::path::PathBuf;

@@ -143,14 +143,18 @@ pub fn apply_reply(
         }
         (Command::Apply, Ok(Reply::Applied { revision })) => {
             close_changes(state);
+            state.apply_problems.clear();
             state.notice = Some(format!("Applied revision {revision}."));
             return Some(reread);
         }
         (Command::Apply, Ok(Reply::NothingToApply)) => {
             close_changes(state);
+            state.apply_problems.clear();
             state.notice = Some("Nothing to apply: no changes are pending.".to_string());
         }
         (Command::Apply, Err(error)) => {
+            // The lists mark these lines until the next Apply settles them.
+            state.apply_problems = error.problems.clone();
             // Every broken rule on its own line, next to what breaks it; a
             // refusal that is not about the configuration has only its message.
             let errors = if error.problems.is_empty() {
@@ -174,6 +178,8 @@ pub fn apply_reply(
         }
         (Command::Discard, Ok(Reply::Discarded { dropped })) => {
             close_changes(state);
+            // Live is valid, so nothing staged is broken any more.
+            state.apply_problems.clear();
             state.notice = Some(match dropped {
                 1 => "Discarded 1 pending change.".to_string(),
                 n => format!("Discarded {n} pending changes."),

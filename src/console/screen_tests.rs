@@ -133,6 +133,7 @@ fn a_long_user_list_keeps_the_selection_in_view() {
             super::fixtures::user(&format!("{}", 10_000 + n), &format!("User {n}"), false, None)
         })
         .collect();
+    snapshot.staged_users = super::fixtures::unchanged(&snapshot.users);
     let mut state = console_with(snapshot);
     press(&mut state, Key::char('G'));
     let text = screen_text(&draw(&mut state, 80, 24));

@@ -14,7 +14,8 @@ use super::review::{ChangesView, HistoryView};
 use super::user_editor::UserEditor;
 use super::user_form::UserForm;
 use crate::control::api::{
-    CallState, Event, LiveCall, RegistrationView, SipIdentifiers, Snapshot, UserRow,
+    CallState, Event, LiveCall, PendingChange, Problem, RegistrationView, SipIdentifiers, Snapshot,
+    UserRow,
 };
 
 /// The four panes of the main screen, in focus order.
@@ -138,7 +139,15 @@ pub struct ConsoleState {
     pub(crate) proxy: String,
     pub(crate) revision: u64,
     pub(crate) pending_changes: usize,
+    /// The users as staged, staged removals included: what Save changed is
+    /// seen at once, while live state still comes from registrations and calls.
     pub(crate) users: Vec<UserRow>,
+    /// How each user that differs from live differs, by extension.
+    pub(crate) pending_users: HashMap<String, PendingChange>,
+    /// Every broken rule of the last refused Apply, kept until an Apply
+    /// succeeds (or finds nothing to apply) or the staged changes are dropped,
+    /// so each list can mark the lines that cause them.
+    pub(crate) apply_problems: Vec<Problem>,
     /// The Users pane's rows: indexes into `users` that pass the filter, in
     /// the chosen order. Worked out when users, filter or order change, never
     /// while drawing.
@@ -179,6 +188,8 @@ impl ConsoleState {
             revision: 0,
             pending_changes: 0,
             users: Vec::new(),
+            pending_users: HashMap::new(),
+            apply_problems: Vec::new(),
             user_view: Vec::new(),
             filter: String::new(),
             filtering: false,
@@ -216,8 +227,24 @@ impl ConsoleState {
         self.proxy = snapshot.proxy;
         self.revision = snapshot.revision;
         self.pending_changes = snapshot.pending_changes;
-        self.users = snapshot.users;
+        self.pending_users = snapshot
+            .staged_users
+            .iter()
+            .filter_map(|staged| staged.pending.map(|p| (staged.user.extension.clone(), p)))
+            .collect();
+        self.users = snapshot.staged_users.into_iter().map(|staged| staged.user).collect();
         self.refresh_user_view();
+    }
+
+    /// How a user as staged differs from live; `None` when it does not.
+    pub fn pending_user(&self, extension: &str) -> Option<PendingChange> {
+        self.pending_users.get(extension).copied()
+    }
+
+    /// The last refused Apply's problems with `subject` ("user 1003",
+    /// "incoming number +3225550100", "group sales").
+    pub fn problems_of<'a>(&'a self, subject: &'a str) -> impl Iterator<Item = &'a Problem> + 'a {
+        self.apply_problems.iter().filter(move |problem| problem.subject == subject)
     }
 
     /// Records that the link failed, so the status line says so.

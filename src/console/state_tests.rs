@@ -82,7 +82,7 @@ fn a_configuration_snapshot_leaves_live_calls_to_the_event_stream() {
 
     let mut older = office_snapshot();
     older.revision = 8;
-    older.users.truncate(2);
+    older.staged_users.truncate(2);
     state.apply_configuration(older);
 
     assert_eq!(state.revision, 8);
@@ -189,6 +189,7 @@ fn ten_thousand_users_filter_to_the_matching_few() {
             )
         })
         .collect();
+    snapshot.staged_users = crate::console::fixtures::unchanged(&snapshot.users);
     let mut state = console_with(snapshot);
     state.filter = "user 999".to_string();
     state.refresh_user_view();

@@ -7,7 +7,7 @@
 
 use crate::config::tabs::{KEYS_MAX, RING_SECONDS_DEFAULT, RING_SECONDS_MAX, RING_SECONDS_MIN};
 use crate::config::{Key as PhoneKey, Preset, Right, Ring, RingTarget, User};
-use crate::control::api::{Command, ControlError, Reply, UserEdit};
+use crate::control::api::{Command, ControlError, PendingChange, Reply, UserEdit};
 
 use super::action::Action;
 use super::form::{Field, Form};
@@ -387,8 +387,17 @@ pub fn open(state: &mut ConsoleState) -> Vec<Effect> {
         return Vec::new();
     };
     let (extension, name) = (user.extension.clone(), user.name.clone());
+    if state.pending_user(&extension) == Some(PendingChange::Removed) {
+        state.notice = Some(removal_staged(&extension));
+        return Vec::new();
+    }
     state.popup = Some(Popup::EditUser(Box::new(UserEditor::loading(extension.clone(), name))));
     vec![Effect::Request(Command::UserConfig { extension })]
+}
+
+/// Why a user whose removal is staged cannot be edited or removed again.
+pub(crate) fn removal_staged(extension: &str) -> String {
+    format!("User {extension}'s removal is staged: discard the pending changes to keep it.")
 }
 
 /// Offers a key to the editor before the keymap: tab switching on the tab

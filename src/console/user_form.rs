@@ -9,7 +9,7 @@ use super::form::{Field, Form};
 use super::input::Key;
 use super::state::{ConsoleState, Pane, Popup};
 use super::update::Effect;
-use crate::control::api::{Command, ControlError, NewUser, Reply};
+use crate::control::api::{Command, ControlError, NewUser, PendingChange, Reply};
 
 /// The add-user popup.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +77,10 @@ pub fn ask_remove(state: &mut ConsoleState) {
         state.notice = Some("Select a user in Users first.".to_string());
         return;
     };
+    if state.pending_user(&user.extension) == Some(PendingChange::Removed) {
+        state.notice = Some(super::user_editor::removal_staged(&user.extension));
+        return;
+    }
     state.popup =
         Some(Popup::ConfirmRemove { extension: user.extension.clone(), name: user.name.clone() });
 }

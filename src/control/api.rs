@@ -351,9 +351,35 @@ pub struct Snapshot {
     pub proxy: String,
     pub revision: u64,
     pub pending_changes: usize,
+    /// Users of the live configuration.
     pub users: Vec<UserRow>,
+    /// Users as staged, plus those whose removal is staged, in extension
+    /// order, each with how it differs from live: what a users list shows
+    /// right after Save. Equal to `users` when nothing is staged.
+    #[serde(default)]
+    pub staged_users: Vec<StagedUser>,
     pub registrations: Vec<RegistrationView>,
     pub calls: Vec<LiveCall>,
+}
+
+/// A user as staged, with how that differs from live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StagedUser {
+    /// The staged fields; for a staged removal, the live ones.
+    #[serde(flatten)]
+    pub user: UserRow,
+    /// `None` when the user is live exactly as staged.
+    pub pending: Option<PendingChange>,
+}
+
+/// How a staged user differs from live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingChange {
+    Added,
+    /// Any tab differs, passwords included.
+    Changed,
+    Removed,
 }
 
 /// Something that happened after a snapshot. A subscriber that falls behind

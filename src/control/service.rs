@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 use tokio::sync::broadcast;
 
 use super::api::{
-    Command, ControlError, ErrorKind, Event, NewUser, Problem, Reply, SipIdentifiers, Snapshot,
-    Status, UserRow,
+    Command, ControlError, ErrorKind, Event, NewUser, PendingChange, Problem, Reply,
+    SipIdentifiers, Snapshot, StagedUser, Status, UserRow,
 };
 use super::{demo, Caller, LiveState};
 use crate::config::validate::{
@@ -131,7 +131,9 @@ impl Service {
     pub fn snapshot(&self, caller: &Caller) -> Result<Snapshot, ControlError> {
         self.authorize(caller)?;
         let (revision, config) = self.store.live().map_err(internal)?;
+        let staged = self.store.staged().map_err(internal)?;
         Ok(Snapshot {
+            staged_users: staged_users(&config, &staged),
             taken_at: OffsetDateTime::now_utc(),
             pbx_running: self.live.is_some(),
             proxy: self.proxy(&config),
@@ -316,6 +318,26 @@ pub(super) fn user_from(new: NewUser) -> Result<(User, Option<String>), Validati
         ..User::default()
     };
     Ok((user, generated))
+}
+
+/// Staged users and staged removals, in extension order, marked against live.
+fn staged_users(live: &Config, staged: &Config) -> Vec<StagedUser> {
+    let extensions: std::collections::BTreeSet<&String> =
+        live.users.keys().chain(staged.users.keys()).collect();
+    extensions
+        .into_iter()
+        .filter_map(|extension| {
+            let (user, pending) = match (live.users.get(extension), staged.users.get(extension)) {
+                (None, Some(added)) => (added, Some(PendingChange::Added)),
+                (Some(removed), None) => (removed, Some(PendingChange::Removed)),
+                (Some(before), Some(after)) => {
+                    (after, (before != after).then_some(PendingChange::Changed))
+                }
+                (None, None) => return None,
+            };
+            Some(StagedUser { user: user_row(user), pending })
+        })
+        .collect()
 }
 
 fn user_row(user: &User) -> UserRow {

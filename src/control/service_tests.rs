@@ -3,7 +3,7 @@ use std::sync::Mutex;
 use time::macros::datetime;
 
 use super::*;
-use crate::control::api::{CallState, LiveCall, RegistrationView};
+use crate::control::api::{CallState, LiveCall, RegistrationView, UserEdit};
 
 /// A PBX stand-in that reports fixed live state and remembers what it was told.
 #[derive(Default)]
@@ -239,6 +239,38 @@ fn a_snapshot_holds_live_users_pending_changes_and_live_state() {
     assert_eq!((snapshot.revision, snapshot.pending_changes), (1, 1));
     assert_eq!(snapshot.users.len(), 1);
     assert_eq!((snapshot.registrations.len(), snapshot.calls.len()), (1, 1));
+}
+
+#[test]
+fn a_snapshot_lists_staged_users_marked_against_live() {
+    let fx = fixture(None);
+    for (extension, name) in [("1001", "Anne Martin"), ("1002", "Bruno Petit"), ("1003", "Chloé")]
+    {
+        fx.add(new_user(extension, name)).expect("added");
+    }
+    fx.run(Command::Apply).expect("applied");
+    fx.run(Command::RemoveUser { extension: "1002".to_string() }).expect("removal staged");
+    let edit = UserEdit { name: Some("Chloé Dubois".to_string()), ..UserEdit::default() };
+    fx.run(Command::SetUser { extension: "1003".to_string(), edit: Box::new(edit) })
+        .expect("change staged");
+    fx.add(new_user("1004", "David Osei")).expect("added");
+
+    let snapshot = fx.service.snapshot(&fx.owner).expect("snapshot");
+    let staged: Vec<(&str, &str, Option<PendingChange>)> = snapshot
+        .staged_users
+        .iter()
+        .map(|s| (s.user.extension.as_str(), s.user.name.as_str(), s.pending))
+        .collect();
+    assert_eq!(
+        staged,
+        [
+            ("1001", "Anne Martin", None),
+            ("1002", "Bruno Petit", Some(PendingChange::Removed)),
+            ("1003", "Chloé Dubois", Some(PendingChange::Changed)),
+            ("1004", "David Osei", Some(PendingChange::Added)),
+        ]
+    );
+    assert_eq!(snapshot.users.len(), 3, "live users stay as they are until Apply");
 }
 
 #[test]

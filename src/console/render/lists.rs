@@ -32,7 +32,7 @@ pub(super) fn numbers(state: &ConsoleState, view: &NumbersView, frame: &mut Fram
     frame.render_widget(block, area);
 
     let mut lines = vec![Line::styled(
-        format!("  {:<16} {:<32} {}", "Number", "Destination", "SMS note"),
+        format!("    {:<16} {:<32} {}", "Number", "Destination", "SMS note"),
         bold.add_modifier(Modifier::UNDERLINED),
     )];
     match &view.numbers {
@@ -41,12 +41,17 @@ pub(super) fn numbers(state: &ConsoleState, view: &NumbersView, frame: &mut Fram
             lines.push(Line::from("No incoming numbers yet."));
         }
         Some(numbers) => {
-            let rows = usize::from(inner.height).saturating_sub(3).max(1);
+            let details = numbers
+                .get(view.selected)
+                .map(|n| problem_lines(state, &format!("incoming number {}", n.number)))
+                .unwrap_or_default();
+            let rows = usize::from(inner.height).saturating_sub(3 + details.len()).max(1);
             let first = view.selected.saturating_sub(rows - 1);
             for (index, number) in numbers.iter().enumerate().skip(first).take(rows) {
                 let marker = if index == view.selected { "› " } else { "  " };
+                let broken = broken_mark(state, &format!("incoming number {}", number.number));
                 let text = format!(
-                    "{marker}{:<16} {:<32} {}",
+                    "{marker}{broken}{:<16} {:<32} {}",
                     number.number,
                     destination_text(&number.destination),
                     number.sms.as_deref().unwrap_or("-")
@@ -57,6 +62,7 @@ pub(super) fn numbers(state: &ConsoleState, view: &NumbersView, frame: &mut Fram
                     Line::from(text)
                 });
             }
+            lines.extend(details);
         }
     }
     if let Some(error) = &view.error {
@@ -116,25 +122,31 @@ pub(super) fn groups(state: &ConsoleState, view: &GroupsView, frame: &mut Frame,
     frame.render_widget(block, area);
 
     let mut lines = vec![Line::styled(
-        format!("  {:<16} {}", "Name", "Members"),
+        format!("    {:<16} {}", "Name", "Members"),
         bold.add_modifier(Modifier::UNDERLINED),
     )];
     match &view.groups {
         None => lines.push(Line::from("Asking the PBX…")),
         Some(groups) if groups.is_empty() => lines.push(Line::from("No user groups yet.")),
         Some(groups) => {
-            let rows = usize::from(inner.height).saturating_sub(3).max(1);
+            let details = groups
+                .get(view.selected)
+                .map(|g| problem_lines(state, &format!("group {}", g.name)))
+                .unwrap_or_default();
+            let rows = usize::from(inner.height).saturating_sub(3 + details.len()).max(1);
             let first = view.selected.saturating_sub(rows - 1);
             for (index, group) in groups.iter().enumerate().skip(first).take(rows) {
                 let marker = if index == view.selected { "› " } else { "  " };
+                let broken = broken_mark(state, &format!("group {}", group.name));
                 let members = member_names(state, &group.members);
-                let text = format!("{marker}{:<16} {members}", group.name);
+                let text = format!("{marker}{broken}{:<16} {members}", group.name);
                 lines.push(if index == view.selected {
                     Line::styled(text, bold)
                 } else {
                     Line::from(text)
                 });
             }
+            lines.extend(details);
         }
     }
     if let Some(error) = &view.error {
@@ -206,6 +218,32 @@ fn group_form(state: &ConsoleState, editing: &GroupForm, frame: &mut Frame, area
     } else if let Some(cursor) = cursor {
         frame.set_cursor_position(cursor);
     }
+}
+
+/// "! " before a line the last refused Apply found a problem with.
+fn broken_mark(state: &ConsoleState, subject: &str) -> &'static str {
+    if state.problems_of(subject).next().is_some() {
+        "! "
+    } else {
+        "  "
+    }
+}
+
+/// Each problem the last refused Apply found with `subject`, for the
+/// selected line, below the list.
+fn problem_lines(state: &ConsoleState, subject: &str) -> Vec<Line<'static>> {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let problems: Vec<Line<'static>> = state
+        .problems_of(subject)
+        .map(|problem| Line::styled(format!("  ! {}", problem.message), bold))
+        .collect();
+    if problems.is_empty() {
+        return problems;
+    }
+    let mut lines =
+        vec![Line::default(), Line::styled(format!("  Refused at Apply: {subject}"), bold)];
+    lines.extend(problems);
+    lines
 }
 
 /// Members as "1001 Alice Martin, 1002 Bruno Keller"; an extension with no

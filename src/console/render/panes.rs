@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 use crate::console::action::Action;
 use crate::console::layout;
 use crate::console::state::{call_duration, Connection, ConsoleState, Pane, Presence, UserColumn};
-use crate::control::api::CallState;
+use crate::control::api::{CallState, PendingChange};
 
 const HIGHLIGHT: &str = "› ";
 
@@ -41,26 +41,47 @@ pub(super) fn users(state: &ConsoleState, frame: &mut Frame, area: Rect, focused
     } else {
         [Rect::default(), area]
     };
+    // The selected user's broken rules, from the last refused Apply, on a
+    // line of their own below the rows.
+    let selected = state.visible_user(state.selected(Pane::Users));
+    let detail = selected.and_then(|user| problem_line(state, &format!("user {}", user.extension)));
+    let [table_area, detail_area] = match detail {
+        Some(_) => Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(table_area),
+        None => [table_area, Rect::default()],
+    };
+    // The Pending column takes room from names, so it shows only while
+    // something is staged or refused.
+    let marked = !state.pending_users.is_empty() || !state.apply_problems.is_empty();
     let presence = state.presence();
     let rows = window(state, Pane::Users, table_area).filter_map(|index| {
         let user = state.visible_user(index)?;
-        let state = presence.get(user.extension.as_str()).copied().unwrap_or(Presence::Offline);
-        Some(Row::new(vec![
+        let state_cell =
+            presence.get(user.extension.as_str()).copied().unwrap_or(Presence::Offline);
+        let mut cells = vec![
             Cell::from(user.extension.clone()),
             Cell::from(user.name.clone()),
             Cell::from(if user.voicemail { "yes" } else { "no" }),
             Cell::from(user.outgoing_number.clone().unwrap_or_else(|| "-".to_string())),
-            presence_cell(state),
-        ]))
+            presence_cell(state_cell),
+        ];
+        if marked {
+            cells.push(pending_cell(state, &user.extension));
+        }
+        Some(Row::new(cells))
     });
-    let widths = [
+    let mut widths = vec![
         Constraint::Length(6),
         Constraint::Fill(1),
         Constraint::Length(9),
         Constraint::Length(14),
         Constraint::Length(14),
     ];
-    let mut header = ["Ext", "Name", "Voicemail", "Outgoing", "State"].map(String::from);
+    let mut header: Vec<String> =
+        ["Ext", "Name", "Voicemail", "Outgoing", "State"].map(String::from).to_vec();
+    if marked {
+        widths.push(Constraint::Length(9));
+        header.push("Pending".to_string());
+    }
     let sorted = match state.sort.column {
         UserColumn::Extension => 0,
         UserColumn::Name => 1,
@@ -79,7 +100,42 @@ pub(super) fn users(state: &ConsoleState, frame: &mut Frame, area: Rect, focused
         );
         frame.render_widget(Paragraph::new(line), filter_area);
     }
-    table(state, frame, table_area, Pane::Users, focused, rows, &widths, header.to_vec());
+    table(state, frame, table_area, Pane::Users, focused, rows, &widths, header);
+    if let Some(detail) = detail {
+        frame.render_widget(
+            Paragraph::new(detail).style(Style::new().add_modifier(Modifier::BOLD)),
+            detail_area,
+        );
+    }
+}
+
+/// How a user as staged differs from live, in a word, after "!" when the
+/// last refused Apply found a problem with it.
+fn pending_cell(state: &ConsoleState, extension: &str) -> Cell<'static> {
+    let word = match state.pending_user(extension) {
+        Some(PendingChange::Added) => "new",
+        Some(PendingChange::Changed) => "changed",
+        Some(PendingChange::Removed) => "removed",
+        None => "",
+    };
+    let broken = state.problems_of(&format!("user {extension}")).next().is_some();
+    match (broken, word) {
+        (true, "") => Cell::from("!"),
+        (true, word) => Cell::from(format!("! {word}")),
+        (false, word) => Cell::from(word),
+    }
+}
+
+/// "! message" for the first problem `subject` has, saying how many more
+/// there are; `None` when it has none.
+pub(super) fn problem_line(state: &ConsoleState, subject: &str) -> Option<String> {
+    let mut problems = state.problems_of(subject);
+    let first = problems.next()?;
+    let more = problems.count();
+    Some(match more {
+        0 => format!("! {}", first.message),
+        n => format!("! {} (+{n} more)", first.message),
+    })
 }
 
 pub(super) fn calls(
