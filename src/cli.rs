@@ -10,6 +10,7 @@
 mod admin;
 mod edit;
 mod files;
+mod show;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -121,12 +122,15 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show a user and the SIP identifiers to configure their phone with
+    /// Show every tab of a user, as staged when changes are staged
     Show {
         extension: String,
         /// Also show the SIP password
         #[arg(long)]
         reveal: bool,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Stage the removal of a user
     Rm { extension: String },

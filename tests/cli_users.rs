@@ -146,3 +146,147 @@ fn incoming_numbers_and_groups_are_staged_listed_and_checked_at_apply() {
     ok(data, &["apply"]);
     assert_eq!(ok(data, &["group", "list"]), "no user groups\n");
 }
+
+/// Two users, 1003 with every tab set and applied.
+fn office_with_every_tab_set(data: &Path) {
+    ok(data, &["user", "add", "1002", "--name", "Bob", "--voicemail", "yes"]);
+    ok(
+        data,
+        &[
+            "user",
+            "add",
+            "1003",
+            "--name",
+            "Chloé",
+            "--voicemail",
+            "yes",
+            "--sip-password",
+            "Phone-Secret-1003",
+        ],
+    );
+    ok(
+        data,
+        &[
+            "user",
+            "set",
+            "1003",
+            "--forward-no-answer",
+            "1002:20,+33612345678:30",
+            "--voicemail-last-resort",
+            "yes",
+            "--forward-busy",
+            "1002:15",
+            "--follow-me",
+            "on",
+            "--follow-me-destinations",
+            "1002:25",
+            "--keys",
+            "3",
+            "--key",
+            "2=blf:1002",
+            "--console-username",
+            "chloe",
+            "--console-password",
+            "long enough",
+            "--right",
+            "call_list=on",
+        ],
+    );
+    ok(data, &["apply"]);
+}
+
+#[test]
+fn user_show_prints_every_tab_and_hides_secrets_unless_revealed() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data = temp.path();
+    office_with_every_tab_set(data);
+
+    let (code, text, stderr) = switchboard(data, &["user", "show", "1003"]);
+    assert_eq!((code, stderr.as_str()), (0, ""), "nothing staged, no note");
+    for line in [
+        "General\n",
+        "Name                   Chloé\n",
+        "Forwardings (inactive while Follow Me is enabled)\n",
+        "On no answer           1002 20 s, +33612345678 30 s\n",
+        "Voicemail last resort  yes\n",
+        "On busy                1002 15 s\n",
+        "Follow Me\nEnabled                yes\nDestinations           1002 25 s\n",
+        "Keys\nKey 1                  not configured\nKey 2                  blf 1002\n",
+        "Key 3                  not configured\n\nSIP identifiers\n",
+        "SIP username           1003\n",
+        "SIP password           hidden (--reveal shows it)\n",
+        "Console username       chloe\nConsole password       set\n",
+        "Rights                 call list\n",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from:\n{text}");
+    }
+    assert!(!text.contains("Phone-Secret-1003") && !text.contains("argon2"), "{text}");
+
+    let revealed = ok(data, &["user", "show", "1003", "--reveal"]);
+    assert!(revealed.contains("SIP password           Phone-Secret-1003\n"), "{revealed}");
+    assert!(!revealed.contains("argon2"), "{revealed}");
+
+    let bob = ok(data, &["user", "show", "1002"]);
+    assert!(bob.contains("\nForwardings\nOn no answer           none\n"), "{bob}");
+    assert!(bob.contains("Console password       not set\nRights                 none\n"));
+}
+
+#[test]
+fn user_show_json_is_the_model_without_secrets_unless_revealed() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data = temp.path();
+    office_with_every_tab_set(data);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(data, &["user", "show", "1003", "--json"])).expect("JSON");
+    assert_eq!(json["extension"], "1003");
+    assert_eq!(json["forwardings"]["no_answer"][1], "+33612345678:30");
+    assert_eq!(json["forwardings"]["voicemail_last_resort"], true);
+    assert_eq!(json["follow_me"]["enabled"], true);
+    assert_eq!(json["keys"][1], "blf:1002");
+    assert_eq!(json["permissions"]["console_username"], "chloe");
+    assert_eq!(json["permissions"]["rights"][0], "call_list");
+    assert_eq!(json["console_password_set"], true);
+    assert!(json.get("sip_password").is_none(), "{json}");
+    assert!(json["permissions"].get("password_hash").is_none(), "{json}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(data, &["user", "show", "1003", "--json", "--reveal"]))
+            .expect("JSON");
+    assert_eq!(json["sip_password"], "Phone-Secret-1003");
+    assert!(json["permissions"].get("password_hash").is_none(), "{json}");
+}
+
+#[test]
+fn user_show_gives_the_staged_version_with_a_note() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data = temp.path();
+    office_with_every_tab_set(data);
+    ok(data, &["user", "set", "1003", "--follow-me", "off", "--sip-password", "Staged-Secret-77"]);
+
+    let (code, text, stderr) = switchboard(data, &["user", "show", "1003", "--reveal"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(text.contains("\nForwardings\n") && text.contains("Enabled                no\n"));
+    assert!(text.contains("SIP password           Staged-Secret-77\n"), "{text}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("user 1003 has staged changes"), "{stderr}");
+    let (_, _, untouched) = switchboard(data, &["user", "show", "1002"]);
+    assert_eq!(untouched, "", "only the changed user is noted");
+
+    ok(data, &["user", "rm", "1002"]);
+    let (code, text, stderr) = switchboard(data, &["user", "show", "1002", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("user 1002 is staged for removal"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(json["name"], "Bob");
+}
+
+#[test]
+fn user_show_of_an_unknown_user_fails_with_exit_one_and_a_bad_flag_with_two() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data = temp.path();
+    ok(data, &["user", "add", "1002", "--name", "Bob"]);
+    let error = refused(data, &["user", "show", "1009"]);
+    assert!(error.contains("1009"), "{error}");
+    assert_eq!(switchboard(data, &["user", "show", "1002", "--colour"]).0, 2);
+}

@@ -14,8 +14,7 @@ use time::OffsetDateTime;
 
 use super::{AddUserArgs, AdminCommand, UserCommand, YesNo};
 use crate::control::api::{
-    CallRecord, Command, ControlError, ErrorKind, HistoryEntry, NewUser, Reply, SipIdentifiers,
-    Status, UserRow,
+    CallRecord, Command, ControlError, ErrorKind, HistoryEntry, NewUser, Reply, Status, UserRow,
 };
 use crate::control::{event_channel, Link, LocalLink, Service, SocketLink};
 use crate::store::{Store, StoreError};
@@ -68,11 +67,8 @@ async fn execute<L: Link>(link: &L, command: AdminCommand) -> Result<(), CliErro
     match command {
         AdminCommand::User(UserCommand::Add(args)) => add_user(link, args).await,
         AdminCommand::User(UserCommand::List { json }) => list_users(link, json).await,
-        AdminCommand::User(UserCommand::Show { extension, reveal }) => {
-            match link.request(Command::ShowUser { extension, reveal }).await? {
-                Reply::User { user, sip } => print(&show_user(&user, &sip)),
-                _ => Err(CliError::UnexpectedReply("user show")),
-            }
+        AdminCommand::User(UserCommand::Show { extension, reveal, json }) => {
+            super::show::show_user(link, &extension, reveal, json).await
         }
         AdminCommand::User(UserCommand::Rm { extension }) => {
             match link.request(Command::RemoveUser { extension }).await? {
@@ -307,27 +303,6 @@ fn users_table(users: &[UserRow]) -> String {
     table(["NUMBER", "NAME", "VOICEMAIL", "OUTGOING NUMBER"], &rows)
 }
 
-fn show_user(user: &UserRow, sip: &SipIdentifiers) -> String {
-    let none = || "none".to_string();
-    let password = sip.password.clone().unwrap_or_else(|| "(hidden; --reveal shows it)".into());
-    [
-        ("Extension", user.extension.clone()),
-        ("Name", user.name.clone()),
-        ("Email", user.email.clone().unwrap_or_else(none)),
-        ("GSM number", user.gsm.clone().unwrap_or_else(none)),
-        ("Voicemail", yes_no(user.voicemail).to_string()),
-        ("Outgoing number", user.outgoing_number.clone().unwrap_or_else(none)),
-        ("Several calls at once", yes_no(user.multiple_calls).to_string()),
-        ("SIP username", sip.username.clone()),
-        ("Domain", sip.domain.clone()),
-        ("SIP password", password),
-        ("Proxy", sip.proxy.clone()),
-    ]
-    .iter()
-    .map(|(label, value)| format!("{label:<22} {value}\n"))
-    .collect()
-}
-
 fn show_status(status: &Status) -> String {
     let mut text = String::new();
     if status.registrations.is_empty() {
@@ -416,7 +391,7 @@ fn snake<T: Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
-fn yes_no(value: bool) -> &'static str {
+pub(super) fn yes_no(value: bool) -> &'static str {
     if value {
         "yes"
     } else {
@@ -424,7 +399,7 @@ fn yes_no(value: bool) -> &'static str {
     }
 }
 
-fn print_json<T: Serialize>(value: &T) -> Result<(), CliError> {
+pub(super) fn print_json<T: Serialize>(value: &T) -> Result<(), CliError> {
     let mut text = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::Control(ControlError::new(ErrorKind::Internal, e.to_string())))?;
     text.push('\n');
