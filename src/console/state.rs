@@ -280,6 +280,10 @@ impl ConsoleState {
                 return Some(Followup::Resubscribe);
             }
         }
+        // Only registrations and calls get here; they move rows sorted by state.
+        if self.sort.column == UserColumn::State {
+            self.refresh_user_view();
+        }
         self.clamp_selection();
         None
     }
@@ -354,12 +358,27 @@ impl ConsoleState {
                 || contains_ignoring_case(&user.extension, filter)
                 || contains_ignoring_case(&user.name, filter)
         }));
+        // Taken out while sorting: presence borrows the whole state.
+        let mut view = std::mem::take(&mut self.user_view);
         let users = &self.users;
         let sort = self.sort;
-        self.user_view.sort_by(|&a, &b| {
+        // Presence is worked out once per refresh, and only when it orders the rows.
+        let presence = match sort.column {
+            UserColumn::State => self.presence(),
+            _ => HashMap::new(),
+        };
+        let state_of = |user: &UserRow| {
+            presence.get(user.extension.as_str()).copied().unwrap_or(Presence::Offline)
+        };
+        // Extensions are numbers: 99 before 1001.
+        let extension_order = |a: &UserRow, b: &UserRow| {
+            (a.extension.len(), &a.extension).cmp(&(b.extension.len(), &b.extension))
+        };
+        view.sort_by(|&a, &b| {
             let (a, b) = (&users[a], &users[b]);
             let order = match sort.column {
-                UserColumn::Extension => a.extension.cmp(&b.extension),
+                UserColumn::Extension => extension_order(a, b),
+                UserColumn::State => state_of(a).cmp(&state_of(b)),
                 UserColumn::Name => a
                     .name
                     .chars()
@@ -368,13 +387,15 @@ impl ConsoleState {
                 UserColumn::Voicemail => a.voicemail.cmp(&b.voicemail),
                 UserColumn::Outgoing => a.outgoing_number.cmp(&b.outgoing_number),
             };
-            let order = order.then_with(|| a.extension.cmp(&b.extension));
+            let order = order.then_with(|| extension_order(a, b));
             if sort.descending {
                 order.reverse()
             } else {
                 order
             }
         });
+        drop(presence);
+        self.user_view = view;
         self.clamp_selection();
     }
 
@@ -404,6 +425,8 @@ pub enum UserColumn {
     Name,
     Voicemail,
     Outgoing,
+    /// Offline, registered, ringing, on a call: follows live events.
+    State,
 }
 
 /// How the Users pane is ordered.
@@ -423,7 +446,8 @@ impl UserSort {
             UserColumn::Extension => UserColumn::Name,
             UserColumn::Name => UserColumn::Voicemail,
             UserColumn::Voicemail => UserColumn::Outgoing,
-            UserColumn::Outgoing => UserColumn::Extension,
+            UserColumn::Outgoing => UserColumn::State,
+            UserColumn::State => UserColumn::Extension,
         };
         UserSort { column, descending: false }
     }

@@ -1,6 +1,6 @@
 use super::*;
 use crate::console::fixtures::{call, console_with, office_snapshot, registration, NOW};
-use crate::control::api::{CallOutcome, CallRecord};
+use crate::control::api::{CallOutcome, CallRecord, CallState};
 
 #[test]
 fn a_registrations_event_replaces_only_that_users_bindings() {
@@ -195,4 +195,47 @@ fn ten_thousand_users_filter_to_the_matching_few() {
     state.refresh_user_view();
     // "User 999" and "User 9990" to "User 9999".
     assert_eq!(state.row_count(Pane::Users), 11);
+}
+
+#[test]
+fn sorting_by_state_puts_users_on_a_call_last_and_follows_events() {
+    let mut state = console_with(office_snapshot());
+    while state.sort.column != UserColumn::State {
+        state.sort = state.sort.next();
+    }
+    state.refresh_user_view();
+    let last = state.user_view.len() - 1;
+    let on_call: Vec<String> = state
+        .calls
+        .iter()
+        .filter(|call| call.state == CallState::Answered)
+        .flat_map(|call| [call.caller.clone(), call.callee.clone()])
+        .collect();
+    let last_user = state.visible_user(last).expect("a row").extension.clone();
+    assert!(on_call.iter().any(|party| party.contains(&last_user)), "{last_user} is not on a call");
+
+    for call in state.calls.clone() {
+        let record = CallRecord {
+            id: call.id,
+            caller: call.caller,
+            callee: call.callee,
+            started_at: call.started_at,
+            answered_at: call.answered_at,
+            ended_at: NOW,
+            outcome: CallOutcome::Answered,
+        };
+        state.apply_event(Event::CallEnded { record });
+    }
+    let first = state.visible_user(0).expect("a row").extension.clone();
+    assert!(!state.presence().contains_key(first.as_str()), "{first} should be offline and first");
+}
+
+#[test]
+fn extensions_sort_as_numbers() {
+    let mut state = console_with(office_snapshot());
+    let mut short = state.users[0].clone();
+    short.extension = "99".to_string();
+    state.users.push(short);
+    state.refresh_user_view();
+    assert_eq!(state.visible_user(0).expect("a row").extension, "99");
 }

@@ -87,6 +87,7 @@ pub(super) fn users(state: &ConsoleState, frame: &mut Frame, area: Rect, focused
         UserColumn::Name => 1,
         UserColumn::Voicemail => 2,
         UserColumn::Outgoing => 3,
+        UserColumn::State => 4,
     };
     header[sorted].push_str(if state.sort.descending { " ▼" } else { " ▲" });
     let rows: Vec<Row> = rows.collect();
