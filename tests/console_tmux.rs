@@ -60,6 +60,12 @@ fn console_shows_a_registration_live_and_quits_cleanly() {
     assert!(row.contains("udp"), "transport shown: {row:?}\n{registered}");
     assert!(row.contains("59m"), "expiry counts down from an hour: {row:?}\n{registered}");
 
+    // Extensions sort as numbers (201 and 202 come first): pick 1001 by
+    // filtering the list to it, as a person would.
+    console.send_keys(&["/", "1", "0", "0", "1", "Enter"]);
+    console.wait_for("the list filtered to 1001", |screen| {
+        screen.pane("Users").is_some_and(|pane| !pane.contains("Warehouse"))
+    });
     console.send_keys(&["s"]);
     let hidden = console.wait_for("the SIP identifiers", |screen| {
         screen.pane("SIP identifiers").is_some_and(|popup| popup.contains("hidden"))
