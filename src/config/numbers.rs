@@ -176,6 +176,18 @@ pub struct UserGroup {
     pub members: Vec<String>,
 }
 
+/// A named set of users whose ringing phones any of them may answer from
+/// a Pickup key naming the group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickupGroup {
+    /// Also the key it is stored under; never all digits, so a Pickup key's
+    /// target is never ambiguous with an extension.
+    pub name: String,
+    /// Extensions, in the order they were added.
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
