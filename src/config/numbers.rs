@@ -1,5 +1,6 @@
-//! Incoming numbers (where calls from the trunk go) and user groups (what a
-//! queue rings), as they are stored, exported and edited.
+//! Incoming numbers (where calls from the trunk go), user groups (what a
+//! queue rings) and pickup groups (whose ringing a Pickup key answers), as
+//! they are stored, exported and edited.
 
 use std::fmt;
 use std::str::FromStr;
