@@ -60,6 +60,9 @@ pub enum AdminCommand {
     /// Manage user groups
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Manage pickup groups, which Pickup keys may name
+    #[command(subcommand)]
+    PickupGroup(PickupGroupCommand),
     /// Show what is staged, against the live configuration
     Diff,
     /// Validate the staged configuration and make it live
@@ -199,6 +202,32 @@ pub enum GroupCommand {
     /// Stage the removal of a user group
     Rm { name: String },
     /// List the user groups of the live configuration
+    List {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PickupGroupCommand {
+    /// Stage a new pickup group
+    Add {
+        name: String,
+        /// Extensions, comma-separated
+        #[arg(long, value_name = "EXT,EXT…", value_delimiter = ',')]
+        members: Vec<String>,
+    },
+    /// Stage a pickup group's new member list
+    Set {
+        name: String,
+        /// Extensions, comma-separated; the whole new list
+        #[arg(long, value_name = "EXT,EXT…", value_delimiter = ',', required = true)]
+        members: Vec<String>,
+    },
+    /// Stage the removal of a pickup group
+    Rm { name: String },
+    /// List the pickup groups of the live configuration
     List {
         /// Print JSON
         #[arg(long)]

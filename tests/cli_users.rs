@@ -1,4 +1,4 @@
-//! `user set`, `number …` and `group …` as a script sees them: exit status,
+//! `user set`, `number …`, `group …` and `pickup-group …` as a script sees them: exit status,
 //! the diff they stage, and the errors Apply lists.
 
 use std::path::Path;
@@ -145,6 +145,49 @@ fn incoming_numbers_and_groups_are_staged_listed_and_checked_at_apply() {
     ok(data, &["number", "rm", "+33199001000"]);
     ok(data, &["apply"]);
     assert_eq!(ok(data, &["group", "list"]), "no user groups\n");
+}
+
+#[test]
+fn pickup_groups_are_staged_listed_live_and_pickup_keys_must_name_one() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data = temp.path();
+    ok(data, &["user", "add", "1001", "--name", "Anne"]);
+    ok(data, &["user", "add", "1002", "--name", "Bob"]);
+    ok(data, &["user", "set", "1001", "--key", "1=pickup:reception"]);
+    ok(data, &["pickup-group", "add", "desk", "--members", "1002,1008"]);
+    let error = refused(data, &["apply"]);
+    assert!(error.contains("user 1001: key 1: there is no pickup group reception"), "{error}");
+    assert!(error.contains("pickup group desk: members: there is no user 1008"), "{error}");
+
+    ok(data, &["pickup-group", "rm", "desk"]);
+    ok(data, &["pickup-group", "add", "reception", "--members", "1001,1002"]);
+    refused(data, &["pickup-group", "add", "reception"]);
+    refused(data, &["pickup-group", "add", "1003"]);
+    refused(data, &["pickup-group", "add", "hall", "--members", "1001,1001"]);
+    refused(data, &["pickup-group", "set", "hall", "--members", "1001"]);
+    assert!(ok(data, &["diff"]).contains("pickup group reception: added\n"));
+    let (code, stdout, stderr) = switchboard(data, &["pickup-group", "list"]);
+    assert_eq!((code, stdout.as_str()), (0, "no pickup groups\n"));
+    assert!(stderr.starts_with("note: "), "{stderr}");
+    ok(data, &["apply"]);
+
+    let (_, stdout, stderr) = switchboard(data, &["pickup-group", "list"]);
+    assert!(stdout.contains("reception") && stdout.contains("1001, 1002"), "{stdout}");
+    assert!(stderr.is_empty(), "{stderr}");
+    ok(data, &["pickup-group", "set", "reception", "--members", "1001"]);
+    assert!(ok(data, &["diff"]).contains("pickup group reception: members: 1001, 1002 → 1001"));
+    ok(data, &["apply"]);
+    let groups: serde_json::Value =
+        serde_json::from_str(&ok(data, &["pickup-group", "list", "--json"])).expect("JSON");
+    assert_eq!(groups, serde_json::json!([{ "name": "reception", "members": ["1001"] }]));
+
+    // Removing the group a key names is refused at Apply, not silently kept.
+    ok(data, &["pickup-group", "rm", "reception"]);
+    let error = refused(data, &["apply"]);
+    assert!(error.contains("user 1001: key 1: there is no pickup group reception"), "{error}");
+    ok(data, &["user", "set", "1001", "--key", "1=none"]);
+    ok(data, &["apply"]);
+    assert_eq!(ok(data, &["pickup-group", "list"]), "no pickup groups\n");
 }
 
 /// Two users, 1003 with every tab set and applied.

@@ -39,7 +39,7 @@ fn refused(dir: &Path, data: &Path, args: &[&str]) -> String {
 }
 
 /// An office with something in every part: the demo, a user with tabs, an
-/// incoming number and a group, all applied.
+/// incoming number, a group and a pickup group a key names, all applied.
 fn office(dir: &Path, data: &Path) {
     ok(dir, data, &["demo"]);
     ok(
@@ -53,6 +53,8 @@ fn office(dir: &Path, data: &Path) {
             "1002:20,+33612345678:30",
             "--key",
             "2=blf:1002",
+            "--key",
+            "3=pickup:reception",
             "--console-username",
             "camille",
             "--console-password",
@@ -67,6 +69,7 @@ fn office(dir: &Path, data: &Path) {
         &["number", "add", "+33199001000", "--destination", "extension", "--target", "1001"],
     );
     ok(dir, data, &["group", "add", "sales", "--members", "1001,1002"]);
+    ok(dir, data, &["pickup-group", "add", "reception", "--members", "1001,1002"]);
     ok(dir, data, &["apply"]);
 }
 

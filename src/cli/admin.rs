@@ -96,6 +96,10 @@ async fn execute<L: Link>(link: &L, command: AdminCommand) -> Result<(), CliErro
             let (command, json) = super::edit::group(command);
             listed(link, command, json).await
         }
+        AdminCommand::PickupGroup(command) => {
+            let (command, json) = super::edit::pickup_group(command);
+            listed(link, command, json).await
+        }
         AdminCommand::Diff => match link.request(Command::Diff).await? {
             Reply::Diff { changes } if changes.is_empty() => print("nothing staged\n"),
             Reply::Diff { changes } => print(
@@ -178,7 +182,8 @@ fn rolled_back(revision: u64, pending_changes: usize) -> String {
 /// live configuration, as `user list` does, with a note on stderr when
 /// staged changes would alter them.
 async fn listed<L: Link>(link: &L, command: Command, json: bool) -> Result<(), CliError> {
-    let listing = matches!(command, Command::ListNumbers | Command::ListGroups);
+    let listing =
+        matches!(command, Command::ListNumbers | Command::ListGroups | Command::ListPickupGroups);
     let reply = match command {
         Command::ListNumbers => Reply::Numbers {
             numbers: live_config(link).await?.incoming_numbers.into_values().collect(),
@@ -186,6 +191,9 @@ async fn listed<L: Link>(link: &L, command: Command, json: bool) -> Result<(), C
         Command::ListGroups => {
             Reply::Groups { groups: live_config(link).await?.groups.into_values().collect() }
         }
+        Command::ListPickupGroups => Reply::PickupGroups {
+            groups: live_config(link).await?.pickup_groups.into_values().collect(),
+        },
         command => link.request(command).await?,
     };
     show_listed(reply, json)?;
@@ -243,6 +251,13 @@ fn show_listed(reply: Reply, json: bool) -> Result<(), CliError> {
             let rows: Vec<[String; 2]> =
                 groups.iter().map(|g| [g.name.clone(), g.members.join(", ")]).collect();
             print(&table(["GROUP", "MEMBERS"], &rows))
+        }
+        Reply::PickupGroups { groups } if json => print_json(&groups),
+        Reply::PickupGroups { groups } if groups.is_empty() => print("no pickup groups\n"),
+        Reply::PickupGroups { groups } => {
+            let rows: Vec<[String; 2]> =
+                groups.iter().map(|g| [g.name.clone(), g.members.join(", ")]).collect();
+            print(&table(["PICKUP GROUP", "MEMBERS"], &rows))
         }
         _ => Err(CliError::UnexpectedReply("a staging command")),
     }

@@ -1,14 +1,14 @@
-//! `user set`, `number …` and `group …`: their flags, and how they become
+//! `user set`, `number …`, `group …` and `pickup-group …`: their flags, and how they become
 //! control commands. Flag values are parsed with the configuration's own
 //! parsers, so a bad value is refused (exit 1) with the same words as in the
 //! console.
 
 use clap::Args;
 
-use super::{GroupCommand, NumberCommand, YesNo};
+use super::{GroupCommand, NumberCommand, PickupGroupCommand, YesNo};
 use crate::config::tabs::parse_rings;
 use crate::config::ValidationError;
-use crate::config::{Destination, DestinationType, IncomingNumber, Key, UserGroup};
+use crate::config::{Destination, DestinationType, IncomingNumber, Key, PickupGroup, UserGroup};
 use crate::control::api::{Command, UserEdit};
 
 /// Every field of every tab of a user; only the flags given change.
@@ -154,5 +154,20 @@ pub fn group(command: GroupCommand) -> (Command, bool) {
         GroupCommand::Set { name, members } => (Command::SetGroup { name, members }, false),
         GroupCommand::Rm { name } => (Command::RemoveGroup { name }, false),
         GroupCommand::List { json } => (Command::ListGroups, json),
+    }
+}
+
+/// The control command a `pickup-group …` subcommand sends, and whether it
+/// lists as JSON.
+pub fn pickup_group(command: PickupGroupCommand) -> (Command, bool) {
+    match command {
+        PickupGroupCommand::Add { name, members } => {
+            (Command::AddPickupGroup { group: PickupGroup { name, members } }, false)
+        }
+        PickupGroupCommand::Set { name, members } => {
+            (Command::SetPickupGroup { name, members }, false)
+        }
+        PickupGroupCommand::Rm { name } => (Command::RemovePickupGroup { name }, false),
+        PickupGroupCommand::List { json } => (Command::ListPickupGroups, json),
     }
 }

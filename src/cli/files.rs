@@ -38,10 +38,12 @@ pub(super) async fn export<L: Link>(
             error,
         })?;
         print(&format!(
-            "exported {} user(s), {} incoming number(s) and {} group(s) to {}{}\n",
+            "exported {} user(s), {} incoming number(s), {} group(s) and {} pickup \
+             group(s) to {}{}\n",
             config.users.len(),
             config.incoming_numbers.len(),
             config.groups.len(),
+            config.pickup_groups.len(),
             path.display(),
             if with_secrets { ", with secrets" } else { "" },
         ))?;

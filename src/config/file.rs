@@ -40,7 +40,8 @@ pub fn export(config: &Config, with_secrets: bool) -> Result<String, ExportError
         }
     }
     let mut text = String::from(
-        "# switchboard configuration: settings, users, incoming numbers and user groups.\n\
+        "# switchboard configuration: settings, users, incoming numbers, user groups\n\
+         # and pickup groups.\n\
          # `switchboard import FILE` stages it; `switchboard apply` makes it live.\n",
     );
     if with_secrets {
@@ -170,10 +171,11 @@ const INCOMING_NUMBER: Keys =
 const GROUP: Keys = Keys::Table(&[("name", Keys::Leaf), ("members", Keys::Leaf)]);
 
 /// The collections of the file: their key, and how an entry is named.
-const COLLECTIONS: [(&str, &str, Keys); 3] = [
+const COLLECTIONS: [(&str, &str, Keys); 4] = [
     ("users", "user", USER),
     ("incoming_numbers", "incoming number", INCOMING_NUMBER),
     ("groups", "group", GROUP),
+    ("pickup_groups", "pickup group", GROUP),
 ];
 
 type Lines = BTreeMap<String, BTreeMap<String, usize>>;

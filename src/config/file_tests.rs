@@ -2,7 +2,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::config::tabs::{parse_rings, Keys, Preset};
-use crate::config::{Destination, IncomingNumber, Settings, User, UserGroup};
+use crate::config::{Destination, IncomingNumber, PickupGroup, Settings, User, UserGroup};
 
 /// A PHC string of the shape argon2 writes; import checks only its shape.
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$\
@@ -48,6 +48,10 @@ fn office() -> Config {
     config.groups.insert(
         "sales".into(),
         UserGroup { name: "sales".into(), members: vec!["1002".into(), "1001".into()] },
+    );
+    config.pickup_groups.insert(
+        "reception".into(),
+        PickupGroup { name: "reception".into(), members: vec!["1001".into()] },
     );
     config
 }
@@ -110,7 +114,11 @@ fn a_rule_points_at_the_field_else_at_its_entry() {
 
     assert_eq!(file.line_of("user 1001", "forward_no_answer"), line_of("no_answer ="));
     assert_eq!(file.line_of("user 1001", "name"), line_of("name = 'Anne"));
-    assert_eq!(file.line_of("group sales", "members"), line_of("members ="));
+    assert_eq!(file.line_of("group sales", "members"), line_of("members = ["));
+    let reception = text.lines().position(|l| l == "[pickup_groups.reception]").expect("table");
+    let members =
+        text.lines().skip(reception).position(|l| l.starts_with("members =")).expect("members");
+    assert_eq!(file.line_of("pickup group reception", "members"), Some(reception + members + 1));
     assert_eq!(file.line_of("user 1002", "sip_password"), line_of("[users.1002]"));
     assert_eq!(file.line_of("user 1009", "name"), None);
 }
@@ -169,17 +177,33 @@ fn user() -> impl Strategy<Value = User> {
         })
 }
 
+/// A user group or pickup group: a name that is not a number, and members
+/// drawn from the extensions the generated users may have.
+fn named_set() -> impl Strategy<Value = (String, Vec<String>)> {
+    ("[a-z][a-z0-9 -]{0,15}", proptest::collection::vec("[1-9][0-9]{3}", 0..4))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
     fn export_import_export_gives_the_same_text(
         users in proptest::collection::vec(user(), 0..6),
+        groups in proptest::collection::vec(named_set(), 0..3),
+        pickup_groups in proptest::collection::vec(named_set(), 0..3),
         with_secrets in any::<bool>(),
     ) {
         let config = Config {
             settings: Settings { domain: "pbx.example.com".into(), proxy: String::new() },
             users: users.into_iter().map(|u| (u.extension.clone(), u)).collect(),
+            groups: groups
+                .into_iter()
+                .map(|(name, members)| (name.clone(), UserGroup { name, members }))
+                .collect(),
+            pickup_groups: pickup_groups
+                .into_iter()
+                .map(|(name, members)| (name.clone(), PickupGroup { name, members }))
+                .collect(),
             ..Config::default()
         };
         let text = export(&config, with_secrets).expect("export");

@@ -1,4 +1,4 @@
-//! Users, incoming numbers, user groups and global settings as they are
+//! Users, incoming numbers, user groups, pickup groups and global settings as they are
 //! stored, applied and exported. Fields added after the first release carry
 //! serde defaults, so stores written before them still read.
 
@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::numbers::{IncomingNumber, UserGroup};
+use super::numbers::{IncomingNumber, PickupGroup, UserGroup};
 use super::tabs::{FollowMe, Forwardings, Keys, Permissions, Ring};
 
 /// A whole configuration: what one revision holds.
@@ -22,6 +22,9 @@ pub struct Config {
     /// User groups by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub groups: BTreeMap<String, UserGroup>,
+    /// Pickup groups by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pickup_groups: BTreeMap<String, PickupGroup>,
 }
 
 /// Settings shared by every user.

@@ -1,5 +1,6 @@
-//! Incoming numbers (where calls from the trunk go) and user groups (what a
-//! queue rings), as they are stored, exported and edited.
+//! Incoming numbers (where calls from the trunk go), user groups (what a
+//! queue rings) and pickup groups (whose ringing a Pickup key answers), as
+//! they are stored, exported and edited.
 
 use std::fmt;
 use std::str::FromStr;
@@ -170,6 +171,18 @@ impl fmt::Display for Destination {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserGroup {
     /// Also the key it is stored under.
+    pub name: String,
+    /// Extensions, in the order they were added.
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+/// A named set of users whose ringing phones any of them may answer from
+/// a Pickup key naming the group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickupGroup {
+    /// Also the key it is stored under; never all digits, so a Pickup key's
+    /// target is never ambiguous with an extension.
     pub name: String,
     /// Extensions, in the order they were added.
     #[serde(default)]

@@ -219,6 +219,8 @@ pub enum ValidationError {
     GroupNameFormat,
     #[error("group {name} already exists")]
     GroupTaken { name: String },
+    #[error("pickup group {name} already exists")]
+    PickupGroupTaken { name: String },
     #[error("members: user {extension} is listed twice")]
     DuplicateMember { extension: String },
     #[error("{what} {key} is stored as {value}; they must match")]
@@ -273,9 +275,9 @@ impl ValidationError {
             | ValidationError::DestinationTargetUnwanted { .. }
             | ValidationError::UnknownDestination { .. }
             | ValidationError::DestinationWithoutVoicemail { .. } => Field::Destination,
-            ValidationError::GroupNameFormat | ValidationError::GroupTaken { .. } => {
-                Field::GroupName
-            }
+            ValidationError::GroupNameFormat
+            | ValidationError::GroupTaken { .. }
+            | ValidationError::PickupGroupTaken { .. } => Field::GroupName,
             ValidationError::DuplicateMember { .. } => Field::Members,
             ValidationError::KeyMismatch { .. } => Field::Extension,
         }

@@ -1,7 +1,7 @@
 //! The rules a whole configuration must follow before it is applied: every
-//! field of every user, incoming number and group, that what they name
-//! exists, and that what must be unique is. Apply reports every broken rule
-//! at once, each naming its subject in the words of the diff.
+//! field of every user, incoming number, group and pickup group, that what
+//! they name exists, and that what must be unique is. Apply reports every
+//! broken rule at once, each naming its subject in the words of the diff.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -63,6 +63,7 @@ pub fn validate_config(config: &Config) -> Result<(), ConfigErrors> {
     user_rules(config, &mut errors);
     incoming_number_rules(config, &mut errors);
     group_rules(config, &mut errors);
+    pickup_group_rules(config, &mut errors);
 
     if errors.is_empty() {
         Ok(())
@@ -124,8 +125,12 @@ fn user_rules(config: &Config, errors: &mut Vec<ConfigError>) {
                         reason: format!("there is no user {extension}"),
                     })
                 }
-                // Pickup groups are not configurable yet, so no name resolves.
-                Key::Pickup(PickupTarget::Group(group)) => {
+                // A name not shaped like a group name was reported by the
+                // field rules already.
+                Key::Pickup(PickupTarget::Group(group))
+                    if !config.pickup_groups.contains_key(group)
+                        && check_group_name(group).is_ok() =>
+                {
                     found(ValidationError::UnknownPickupGroup { index, group: group.clone() })
                 }
                 _ => {}
@@ -185,29 +190,44 @@ fn incoming_number_rules(config: &Config, errors: &mut Vec<ConfigError>) {
 
 fn group_rules(config: &Config, errors: &mut Vec<ConfigError>) {
     for (key, group) in &config.groups {
-        let subject = format!("group {key}");
-        let mut found = |e| errors.push(error(subject.clone(), e));
-        if *key != group.name {
-            found(ValidationError::KeyMismatch {
-                what: "group",
-                key: key.clone(),
-                value: group.name.clone(),
+        named_set_rules(config, "group", key, &group.name, &group.members, errors);
+    }
+}
+
+fn pickup_group_rules(config: &Config, errors: &mut Vec<ConfigError>) {
+    for (key, group) in &config.pickup_groups {
+        named_set_rules(config, "pickup group", key, &group.name, &group.members, errors);
+    }
+}
+
+/// The rules user groups and pickup groups share: stored under their name,
+/// a name that is not a number, each member once and a user.
+fn named_set_rules(
+    config: &Config,
+    what: &'static str,
+    key: &str,
+    name: &str,
+    members: &[String],
+    errors: &mut Vec<ConfigError>,
+) {
+    let subject = format!("{what} {key}");
+    let mut found = |e| errors.push(error(subject.clone(), e));
+    if key != name {
+        found(ValidationError::KeyMismatch { what, key: key.to_string(), value: name.to_string() });
+    }
+    if check_group_name(name).as_deref() != Ok(name) {
+        found(ValidationError::GroupNameFormat);
+    }
+    let mut seen = BTreeSet::new();
+    for member in members {
+        if !seen.insert(member) {
+            found(ValidationError::DuplicateMember { extension: member.clone() });
+        }
+        if !config.users.contains_key(member) {
+            found(ValidationError::UnknownUser {
+                field: Field::Members,
+                extension: member.clone(),
             });
-        }
-        if check_group_name(&group.name).as_deref() != Ok(group.name.as_str()) {
-            found(ValidationError::GroupNameFormat);
-        }
-        let mut seen = BTreeSet::new();
-        for member in &group.members {
-            if !seen.insert(member) {
-                found(ValidationError::DuplicateMember { extension: member.clone() });
-            }
-            if !config.users.contains_key(member) {
-                found(ValidationError::UnknownUser {
-                    field: Field::Members,
-                    extension: member.clone(),
-                });
-            }
         }
     }
 }

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::config::numbers::{IncomingNumber, UserGroup};
+use crate::config::numbers::{IncomingNumber, PickupGroup, UserGroup};
 use crate::config::tabs::{parse_rings, Keys, Ring};
 use crate::config::Settings;
 
@@ -182,6 +182,63 @@ fn groups_need_a_name_that_is_not_a_number_and_each_member_once() {
             "group 1001: group name must be 1 to 64 characters, not only digits, without \
              control characters",
             "group sales: members: user 1001 is listed twice",
+        ]
+    );
+}
+
+fn pickup_group(name: &str, members: &[&str]) -> PickupGroup {
+    PickupGroup { name: name.into(), members: members.iter().map(|m| m.to_string()).collect() }
+}
+
+#[test]
+fn a_pickup_key_naming_an_existing_pickup_group_or_user_is_accepted() {
+    let mut anne = user("1001");
+    anne.keys =
+        Keys(vec!["pickup:reception".parse().expect("key"), "pickup:1002".parse().expect("key")]);
+    let mut config = office(vec![anne, user("1002")]);
+    config.pickup_groups.insert("reception".into(), pickup_group("reception", &["1001", "1002"]));
+    assert_eq!(messages(&config), Vec::<String>::new());
+}
+
+#[test]
+fn a_pickup_key_naming_a_missing_user_or_pickup_group_is_refused() {
+    let mut anne = user("1001");
+    anne.keys =
+        Keys(vec!["pickup:reception".parse().expect("key"), "pickup:1009".parse().expect("key")]);
+    let mut config = office(vec![anne]);
+    // A user group of that name is not a pickup group.
+    config.groups.insert(
+        "reception".into(),
+        UserGroup { name: "reception".into(), members: vec!["1001".into()] },
+    );
+    assert_eq!(
+        messages(&config),
+        [
+            "user 1001: key 1: there is no pickup group reception",
+            "user 1001: key 2: there is no user 1009",
+        ]
+    );
+}
+
+#[test]
+fn pickup_groups_need_a_name_that_is_not_a_number_and_users_as_members_each_once() {
+    let mut config = office(vec![user("1001")]);
+    for group in [
+        pickup_group("1001", &["1001"]),
+        pickup_group("desk", &["1001", "1001"]),
+        pickup_group("floor", &["1007"]),
+    ] {
+        config.pickup_groups.insert(group.name.clone(), group);
+    }
+    config.pickup_groups.insert("hall".into(), pickup_group("lobby", &[]));
+    assert_eq!(
+        messages(&config),
+        [
+            "pickup group 1001: group name must be 1 to 64 characters, not only digits, without \
+             control characters",
+            "pickup group desk: members: user 1001 is listed twice",
+            "pickup group floor: members: there is no user 1007",
+            "pickup group hall: pickup group hall is stored as lobby; they must match",
         ]
     );
 }

@@ -427,6 +427,7 @@ fn reply_kind(reply: &Reply) -> &'static str {
         Reply::UserConfig { .. } => "user configuration",
         Reply::Numbers { .. } => "incoming numbers",
         Reply::Groups { .. } => "groups",
+        Reply::PickupGroups { .. } => "pickup groups",
         Reply::Staged { .. } => "staged",
         Reply::Diff { .. } => "diff",
         Reply::Applied { .. } => "applied",

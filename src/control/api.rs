@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use super::edit::UserEdit;
-use crate::config::{Config, Destination, IncomingNumber, User, UserGroup};
+use crate::config::{Config, Destination, IncomingNumber, PickupGroup, User, UserGroup};
 
 /// A request to the engine. Each one gets exactly one [`Reply`] or a [`ControlError`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +42,15 @@ pub enum Command {
     SetGroup { name: String, members: Vec<String> },
     /// Stages the removal of a user group.
     RemoveGroup { name: String },
+    /// Pickup groups as staged, in name order.
+    ListPickupGroups,
+    /// Stages a new pickup group.
+    AddPickupGroup { group: PickupGroup },
+    /// Stages a pickup group's new member list.
+    SetPickupGroup { name: String, members: Vec<String> },
+    /// Stages the removal of a pickup group; Pickup keys naming it are
+    /// refused at Apply until they change too.
+    RemovePickupGroup { name: String },
     /// What is staged, against the live configuration.
     Diff,
     /// Validates the staged configuration and promotes it as a new revision.
@@ -118,8 +127,11 @@ pub enum Reply {
     Groups {
         groups: Vec<UserGroup>,
     },
+    PickupGroups {
+        groups: Vec<PickupGroup>,
+    },
     /// A change was staged; `subject` is in the diff's words ("user 1003",
-    /// "incoming number +33199001000", "group sales").
+    /// "incoming number +33199001000", "group sales", "pickup group reception").
     Staged {
         subject: String,
     },

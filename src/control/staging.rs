@@ -1,5 +1,5 @@
 //! The control service's commands that stage changes to users' tabs,
-//! incoming numbers and user groups. Each checks its input with the shared
+//! incoming numbers, user groups and pickup groups. Each checks its input with the shared
 //! rules, stages it, and announces the new count of pending changes;
 //! references between them are checked at Apply.
 
@@ -7,7 +7,9 @@ use super::api::{ControlError, ErrorKind, Reply};
 use super::edit::{apply_edit, UserEdit};
 use super::service::{invalid, Service};
 use crate::config::validate::{check_canonical, check_group_name, check_number, check_sms};
-use crate::config::{Config, Destination, Field, IncomingNumber, UserGroup, ValidationError};
+use crate::config::{
+    Config, Destination, Field, IncomingNumber, PickupGroup, UserGroup, ValidationError,
+};
 
 impl Service {
     pub(super) fn set_user(&self, extension: &str, edit: UserEdit) -> Result<Reply, ControlError> {
@@ -119,6 +121,52 @@ impl Service {
             config.groups.remove(name).map(drop).ok_or_else(|| not_found("group", name))
         })?;
         self.staged(format!("group {name}"))
+    }
+
+    pub(super) fn list_pickup_groups(&self) -> Result<Reply, ControlError> {
+        let groups = self.store().staged()?.pickup_groups.into_values().collect();
+        Ok(Reply::PickupGroups { groups })
+    }
+
+    pub(super) fn add_pickup_group(&self, group: PickupGroup) -> Result<Reply, ControlError> {
+        let name = check_group_name(&group.name).map_err(invalid)?;
+        let members = members(group.members)?;
+        self.store().stage(|config: &mut Config| {
+            if config.pickup_groups.contains_key(&name) {
+                return Err(invalid(ValidationError::PickupGroupTaken { name: name.clone() }));
+            }
+            config.pickup_groups.insert(name.clone(), PickupGroup { name: name.clone(), members });
+            Ok(())
+        })?;
+        self.staged(format!("pickup group {name}"))
+    }
+
+    pub(super) fn set_pickup_group(
+        &self,
+        name: &str,
+        new: Vec<String>,
+    ) -> Result<Reply, ControlError> {
+        let new = members(new)?;
+        self.store().stage(|config: &mut Config| {
+            let group = config
+                .pickup_groups
+                .get_mut(name)
+                .ok_or_else(|| not_found("pickup group", name))?;
+            group.members = new;
+            Ok::<_, ControlError>(())
+        })?;
+        self.staged(format!("pickup group {name}"))
+    }
+
+    pub(super) fn remove_pickup_group(&self, name: &str) -> Result<Reply, ControlError> {
+        self.store().stage(|config: &mut Config| {
+            config
+                .pickup_groups
+                .remove(name)
+                .map(drop)
+                .ok_or_else(|| not_found("pickup group", name))
+        })?;
+        self.staged(format!("pickup group {name}"))
     }
 
     fn staged(&self, subject: String) -> Result<Reply, ControlError> {

@@ -1,13 +1,14 @@
 //! Staged against live configuration, field by field, in the words an
 //! administrator reads in the pending-changes screen and `switchboard diff`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::{Config, Destination, Ring, User};
 use crate::control::api::Change;
 
 /// The changes that applying `staged` over `live` would make: settings first,
-/// then users in extension order, incoming numbers, groups. Passwords are
+/// then users in extension order, incoming numbers, groups, pickup groups.
+/// Passwords are
 /// never shown, only said to have changed.
 pub fn diff(live: &Config, staged: &Config) -> Vec<Change> {
     let mut changes = Vec::new();
@@ -56,20 +57,35 @@ pub fn diff(live: &Config, staged: &Config) -> Vec<Change> {
         }
     }
 
-    let groups: BTreeSet<&String> = live.groups.keys().chain(staged.groups.keys()).collect();
-    for name in groups {
-        let subject = format!("group {name}");
-        match (live.groups.get(name), staged.groups.get(name)) {
+    let groups = live.groups.iter().map(|(n, g)| (n, &g.members));
+    let staged_groups = staged.groups.iter().map(|(n, g)| (n, &g.members));
+    named_sets(&mut changes, "group", groups.collect(), staged_groups.collect());
+    let pickup = live.pickup_groups.iter().map(|(n, g)| (n, &g.members));
+    let staged_pickup = staged.pickup_groups.iter().map(|(n, g)| (n, &g.members));
+    named_sets(&mut changes, "pickup group", pickup.collect(), staged_pickup.collect());
+    changes
+}
+
+/// Groups of either kind, by name: added, removed, or their members changed.
+fn named_sets(
+    changes: &mut Vec<Change>,
+    what: &str,
+    live: BTreeMap<&String, &Vec<String>>,
+    staged: BTreeMap<&String, &Vec<String>>,
+) {
+    let names: BTreeSet<&String> = live.keys().chain(staged.keys()).copied().collect();
+    for name in names {
+        let subject = format!("{what} {name}");
+        match (live.get(name), staged.get(name)) {
             (None, Some(_)) => changes.push(change(&subject, "added".to_string())),
             (Some(_), None) => changes.push(change(&subject, "removed".to_string())),
-            (Some(before), Some(after)) if before.members != after.members => {
-                let (old, new) = (list(&before.members), list(&after.members));
+            (Some(before), Some(after)) if before != after => {
+                let (old, new) = (list(before), list(after));
                 changes.push(change(&subject, format!("members: {old} → {new}")));
             }
             _ => {}
         }
     }
-    changes
 }
 
 /// "destination extension 1002", "destination hang up".
@@ -324,6 +340,32 @@ mod tests {
         assert_eq!(
             described(&diff(&before, &staged)),
             ["incoming number +33199001000: destination extension 1002", "group sales: added"]
+        );
+    }
+
+    #[test]
+    fn pickup_groups_come_last_added_removed_or_with_new_members() {
+        use crate::config::PickupGroup;
+        let group = |name: &str, members: &[&str]| PickupGroup {
+            name: name.into(),
+            members: members.iter().map(|m| m.to_string()).collect(),
+        };
+        let mut live = config(&[user("1001", "Ann"), user("1002", "Bob")]);
+        live.pickup_groups.insert("desk".into(), group("desk", &["1001", "1002"]));
+        live.pickup_groups.insert("hall".into(), group("hall", &["1002"]));
+        let mut staged = live.clone();
+        staged.pickup_groups.insert("desk".into(), group("desk", &["1001"]));
+        staged.pickup_groups.remove("hall");
+        staged.pickup_groups.insert("reception".into(), group("reception", &[]));
+        staged.users.get_mut("1002").expect("bob").name = "Robert".into();
+        assert_eq!(
+            described(&diff(&live, &staged)),
+            [
+                "user 1002: name: Bob → Robert",
+                "pickup group desk: members: 1001, 1002 → 1001",
+                "pickup group hall: removed",
+                "pickup group reception: added",
+            ]
         );
     }
 
