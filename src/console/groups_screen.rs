@@ -9,6 +9,7 @@ use crate::control::api::{Command, ControlError, Reply, UserRow};
 use super::action::Action;
 use super::form::{Field, Form};
 use super::input::{Key, KeyCode};
+use super::list_screen::{self, EntryForm, EntryParts, ListKind, ListView};
 use super::state::{ConsoleState, Popup};
 use super::update::Effect;
 
@@ -16,15 +17,55 @@ use super::update::Effect;
 const MATCHES: usize = 5;
 
 /// The screen, its list and whatever is open over it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GroupsView {
-    /// `None` until the list arrives.
-    pub groups: Option<Vec<UserGroup>>,
-    pub selected: usize,
-    pub editing: Option<GroupForm>,
-    /// The group whose removal waits for yes or no.
-    pub removing: Option<String>,
-    pub error: Option<String>,
+pub type GroupsView = ListView<GroupList>;
+
+/// The user groups, as a list screen shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupList;
+
+impl ListKind for GroupList {
+    type Item = UserGroup;
+    type Form = GroupForm;
+
+    fn list() -> Command {
+        Command::ListGroups
+    }
+
+    fn remove(name: String) -> Command {
+        Command::RemoveGroup { name }
+    }
+
+    fn name(item: &UserGroup) -> &str {
+        &item.name
+    }
+
+    fn sent_by_screen(command: &Command) -> bool {
+        matches!(
+            command,
+            Command::ListGroups
+                | Command::AddGroup { .. }
+                | Command::SetGroup { .. }
+                | Command::RemoveGroup { .. }
+        )
+    }
+
+    fn items(reply: &Reply) -> Option<&Vec<UserGroup>> {
+        match reply {
+            Reply::Groups { groups } => Some(groups),
+            _ => None,
+        }
+    }
+
+    fn into_popup(view: GroupsView) -> Popup {
+        Popup::Groups(view)
+    }
+
+    fn view_mut(popup: &mut Popup) -> Option<&mut GroupsView> {
+        match popup {
+            Popup::Groups(view) => Some(view),
+            _ => None,
+        }
+    }
 }
 
 /// Adding (no `existing`) or editing one group.
@@ -46,7 +87,9 @@ pub struct GroupForm {
     members_changed: bool,
 }
 
-impl GroupForm {
+impl EntryForm for GroupForm {
+    type Item = UserGroup;
+
     fn new(group: Option<&UserGroup>) -> Self {
         let mut form = Form::new(vec![
             Field::filled("group_name", "Name", "sales", group.map_or("", |g| g.name.as_str())),
@@ -68,10 +111,47 @@ impl GroupForm {
         }
     }
 
-    pub fn is_edited(&self) -> bool {
+    fn parts(&mut self) -> EntryParts<'_> {
+        EntryParts {
+            form: &mut self.form,
+            existing: self.existing.as_deref(),
+            saving: &mut self.saving,
+            asking_leave: &mut self.asking_leave,
+        }
+    }
+
+    fn is_edited(&self) -> bool {
         self.form.is_edited() || self.members_changed
     }
 
+    fn command(&self) -> Result<Command, ControlError> {
+        Ok(match &self.existing {
+            Some(name) => Command::SetGroup { name: name.clone(), members: self.members.clone() },
+            None => Command::AddGroup {
+                group: UserGroup {
+                    name: self.form.text("group_name"),
+                    members: self.members.clone(),
+                },
+            },
+        })
+    }
+
+    /// While matches are offered, the arrows move the pick and Enter adds it.
+    fn own_action(&mut self, action: Action) -> bool {
+        if self.matches.is_empty() {
+            return false;
+        }
+        match action {
+            Action::Down => self.pick = (self.pick + 1).min(self.matches.len() - 1),
+            Action::Up => self.pick = self.pick.saturating_sub(1),
+            Action::Confirm => self.add_pick(),
+            _ => return false,
+        }
+        true
+    }
+}
+
+impl GroupForm {
     fn find(&mut self, users: &[UserRow]) {
         let typed = self.form.text("members");
         self.pick = 0;
@@ -104,18 +184,6 @@ impl GroupForm {
             *search = search_field();
         }
     }
-
-    fn command(&self) -> Command {
-        match &self.existing {
-            Some(name) => Command::SetGroup { name: name.clone(), members: self.members.clone() },
-            None => Command::AddGroup {
-                group: UserGroup {
-                    name: self.form.text("group_name"),
-                    members: self.members.clone(),
-                },
-            },
-        }
-    }
 }
 
 fn search_field() -> Field {
@@ -124,17 +192,13 @@ fn search_field() -> Field {
 
 /// Opens the screen and asks for the list.
 pub fn open(state: &mut ConsoleState) -> Vec<Effect> {
-    state.popup = Some(Popup::Groups(GroupsView::default()));
-    vec![Effect::Request(Command::ListGroups)]
+    list_screen::open::<GroupList>(state)
 }
 
 /// Offers a key to the open form before the keymap; true when it was used.
 /// Backspace in an empty search takes the last member away.
 pub fn edit_key(view: &mut GroupsView, key: Key, users: &[UserRow]) -> bool {
-    let Some(editing) = &mut view.editing else { return false };
-    if editing.asking_leave || (editing.existing.is_some() && editing.form.focus() == 0) {
-        return false;
-    }
+    let Some(editing) = list_screen::typing_form(view) else { return false };
     let searching = editing.form.focus() == 1;
     if searching && key.code() == KeyCode::Backspace && editing.form.text("members").is_empty() {
         editing.members_changed |= editing.members.pop().is_some();
@@ -145,122 +209,6 @@ pub fn edit_key(view: &mut GroupsView, key: Key, users: &[UserRow]) -> bool {
         editing.find(users);
     }
     used
-}
-
-/// An action on the screen: the popup that stays open, and the requests.
-pub fn update(mut view: GroupsView, action: Action) -> (Option<Popup>, Vec<Effect>) {
-    let mut effects = Vec::new();
-    if let Some(mut editing) = view.editing.take() {
-        let matching = !editing.matches.is_empty();
-        match action {
-            _ if editing.asking_leave => match action {
-                Action::Confirm => {}
-                Action::Cancel => {
-                    editing.asking_leave = false;
-                    view.editing = Some(editing);
-                }
-                _ => view.editing = Some(editing),
-            },
-            Action::Cancel | Action::Quit if editing.is_edited() => {
-                editing.asking_leave = true;
-                view.editing = Some(editing);
-            }
-            Action::Cancel | Action::Quit => {}
-            Action::Down if matching => {
-                editing.pick = (editing.pick + 1).min(editing.matches.len() - 1);
-                view.editing = Some(editing);
-            }
-            Action::Up if matching => {
-                editing.pick = editing.pick.saturating_sub(1);
-                view.editing = Some(editing);
-            }
-            Action::Confirm if matching => {
-                editing.add_pick();
-                view.editing = Some(editing);
-            }
-            Action::FocusNext | Action::Down => {
-                editing.form.focus_next();
-                view.editing = Some(editing);
-            }
-            Action::FocusPrevious | Action::Up => {
-                editing.form.focus_previous();
-                view.editing = Some(editing);
-            }
-            Action::Confirm if !editing.saving => {
-                editing.form.clear_errors();
-                editing.saving = true;
-                effects.push(Effect::Request(editing.command()));
-                view.editing = Some(editing);
-            }
-            _ => view.editing = Some(editing),
-        }
-        return (Some(Popup::Groups(view)), effects);
-    }
-    if let Some(name) = view.removing.take() {
-        if action == Action::Confirm {
-            effects.push(Effect::Request(Command::RemoveGroup { name }));
-        }
-        return (Some(Popup::Groups(view)), effects);
-    }
-
-    let count = view.groups.as_ref().map_or(0, Vec::len);
-    let chosen = view.groups.as_ref().and_then(|groups| groups.get(view.selected));
-    match action {
-        Action::Cancel | Action::Quit => return (None, effects),
-        Action::Up => view.selected = view.selected.saturating_sub(1),
-        Action::Down => view.selected = (view.selected + 1).min(count.saturating_sub(1)),
-        // In a popup the add key may be bound to apply first.
-        Action::AddUser | Action::Apply if view.groups.is_some() => {
-            view.editing = Some(GroupForm::new(None));
-        }
-        Action::EditUser | Action::Confirm if chosen.is_some() => {
-            view.editing = Some(GroupForm::new(chosen));
-        }
-        Action::RemoveUser | Action::Discard if chosen.is_some() => {
-            view.removing = chosen.map(|group| group.name.clone());
-        }
-        _ => {}
-    }
-    (Some(Popup::Groups(view)), effects)
-}
-
-/// Applies a reply meant for this screen; `None` when it is not one.
-pub fn apply_reply(
-    state: &mut ConsoleState,
-    command: &Command,
-    result: &Result<Reply, ControlError>,
-) -> Option<Vec<Effect>> {
-    if !matches!(
-        command,
-        Command::ListGroups
-            | Command::AddGroup { .. }
-            | Command::SetGroup { .. }
-            | Command::RemoveGroup { .. }
-    ) {
-        return None;
-    }
-    let Some(Popup::Groups(view)) = &mut state.popup else { return Some(Vec::new()) };
-    match result {
-        Ok(Reply::Groups { groups }) => {
-            view.selected = view.selected.min(groups.len().saturating_sub(1));
-            view.groups = Some(groups.clone());
-            view.error = None;
-        }
-        Ok(Reply::Staged { subject }) => {
-            view.editing = None;
-            state.notice = Some(format!("{subject} staged: apply to make it live."));
-            return Some(vec![Effect::Request(Command::ListGroups)]);
-        }
-        Ok(_) => view.error = Some("The PBX gave an unexpected answer.".to_string()),
-        Err(error) => match &mut view.editing {
-            Some(editing) => {
-                editing.saving = false;
-                editing.form.mark(error.field.as_deref(), error.message.clone());
-            }
-            None => view.error = Some(error.to_string()),
-        },
-    }
-    Some(Vec::new())
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod groups_screen;
 mod input;
 mod keymap;
 mod layout;
+mod list_screen;
 mod numbers_screen;
 mod render;
 mod review;

@@ -6,9 +6,9 @@
 use crate::config::{Destination, DestinationType, IncomingNumber};
 use crate::control::api::{Command, ControlError, Reply};
 
-use super::action::Action;
 use super::form::{Field, Form};
 use super::input::Key;
+use super::list_screen::{self, EntryForm, EntryParts, ListKind, ListView};
 use super::state::{ConsoleState, Popup};
 use super::update::Effect;
 
@@ -25,15 +25,55 @@ const TYPE_NAMES: &[&str] =
     &["not configured", "extension", "dial plan", "voicemail", "hang up", "conference"];
 
 /// The screen, its list and whatever is open over it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NumbersView {
-    /// `None` until the list arrives.
-    pub numbers: Option<Vec<IncomingNumber>>,
-    pub selected: usize,
-    pub editing: Option<NumberForm>,
-    /// The number whose removal waits for yes or no.
-    pub removing: Option<String>,
-    pub error: Option<String>,
+pub type NumbersView = ListView<NumberList>;
+
+/// The incoming numbers, as a list screen shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumberList;
+
+impl ListKind for NumberList {
+    type Item = IncomingNumber;
+    type Form = NumberForm;
+
+    fn list() -> Command {
+        Command::ListNumbers
+    }
+
+    fn remove(number: String) -> Command {
+        Command::RemoveNumber { number }
+    }
+
+    fn name(item: &IncomingNumber) -> &str {
+        &item.number
+    }
+
+    fn sent_by_screen(command: &Command) -> bool {
+        matches!(
+            command,
+            Command::ListNumbers
+                | Command::AddNumber { .. }
+                | Command::SetNumber { .. }
+                | Command::RemoveNumber { .. }
+        )
+    }
+
+    fn items(reply: &Reply) -> Option<&Vec<IncomingNumber>> {
+        match reply {
+            Reply::Numbers { numbers } => Some(numbers),
+            _ => None,
+        }
+    }
+
+    fn into_popup(view: NumbersView) -> Popup {
+        Popup::Numbers(view)
+    }
+
+    fn view_mut(popup: &mut Popup) -> Option<&mut NumbersView> {
+        match popup {
+            Popup::Numbers(view) => Some(view),
+            _ => None,
+        }
+    }
 }
 
 /// Adding (no `existing`) or editing one incoming number.
@@ -45,7 +85,9 @@ pub struct NumberForm {
     pub asking_leave: bool,
 }
 
-impl NumberForm {
+impl EntryForm for NumberForm {
+    type Item = IncomingNumber;
+
     fn new(number: Option<&IncomingNumber>) -> Self {
         let kind = number.map_or(DestinationType::NotConfigured, |n| n.destination.kind());
         let index = TYPES.iter().position(|t| *t == kind).unwrap_or(0);
@@ -80,24 +122,17 @@ impl NumberForm {
         }
     }
 
-    fn kind(&self) -> DestinationType {
-        let name = self.form.choice("destination");
-        TYPE_NAMES.iter().position(|n| Some(*n) == name).map_or(TYPES[0], |index| TYPES[index])
+    fn parts(&mut self) -> EntryParts<'_> {
+        EntryParts {
+            form: &mut self.form,
+            existing: self.existing.as_deref(),
+            saving: &mut self.saving,
+            asking_leave: &mut self.asking_leave,
+        }
     }
 
-    /// Puts the second field in line with the type: its label follows the
-    /// type, and a type that needs none has none.
-    fn follow_type(&mut self) {
-        let kind = self.kind();
-        let current = self.form.fields().get(3).map(|field| field.label.to_string());
-        let wanted = target_label(kind);
-        if current.as_deref() == wanted {
-            return;
-        }
-        self.form.truncate(3);
-        if let Some(field) = target_field(kind, None) {
-            self.form.push(field);
-        }
+    fn is_edited(&self) -> bool {
+        self.form.is_edited()
     }
 
     fn command(&self) -> Result<Command, ControlError> {
@@ -118,6 +153,28 @@ impl NumberForm {
     }
 }
 
+impl NumberForm {
+    fn kind(&self) -> DestinationType {
+        let name = self.form.choice("destination");
+        TYPE_NAMES.iter().position(|n| Some(*n) == name).map_or(TYPES[0], |index| TYPES[index])
+    }
+
+    /// Puts the second field in line with the type: its label follows the
+    /// type, and a type that needs none has none.
+    fn follow_type(&mut self) {
+        let kind = self.kind();
+        let current = self.form.fields().get(3).map(|field| field.label.to_string());
+        let wanted = target_label(kind);
+        if current.as_deref() == wanted {
+            return;
+        }
+        self.form.truncate(3);
+        if let Some(field) = target_field(kind, None) {
+            self.form.push(field);
+        }
+    }
+}
+
 fn target_label(kind: DestinationType) -> Option<&'static str> {
     match kind {
         DestinationType::Extension => Some("User"),
@@ -135,133 +192,17 @@ fn target_field(kind: DestinationType, target: Option<&str>) -> Option<Field> {
 
 /// Opens the screen and asks for the list.
 pub fn open(state: &mut ConsoleState) -> Vec<Effect> {
-    state.popup = Some(Popup::Numbers(NumbersView::default()));
-    vec![Effect::Request(Command::ListNumbers)]
+    list_screen::open::<NumberList>(state)
 }
 
 /// Offers a key to the open form before the keymap; true when it typed.
 pub fn edit_key(view: &mut NumbersView, key: Key) -> bool {
-    let Some(editing) = &mut view.editing else { return false };
-    if editing.asking_leave {
-        return false;
-    }
-    // The number of an existing entry is what names it: it stays.
-    if editing.existing.is_some() && editing.form.focus() == 0 {
-        return false;
-    }
+    let Some(editing) = list_screen::typing_form(view) else { return false };
     let used = editing.form.edit(key);
     if used {
         editing.follow_type();
     }
     used
-}
-
-/// An action on the screen: the popup that stays open, and the requests.
-pub fn update(mut view: NumbersView, action: Action) -> (Option<Popup>, Vec<Effect>) {
-    let mut effects = Vec::new();
-    if let Some(mut editing) = view.editing.take() {
-        match action {
-            _ if editing.asking_leave => match action {
-                Action::Confirm => {}
-                Action::Cancel => {
-                    editing.asking_leave = false;
-                    view.editing = Some(editing);
-                }
-                _ => view.editing = Some(editing),
-            },
-            Action::Cancel | Action::Quit if editing.form.is_edited() => {
-                editing.asking_leave = true;
-                view.editing = Some(editing);
-            }
-            Action::Cancel | Action::Quit => {}
-            Action::FocusNext | Action::Down => {
-                editing.form.focus_next();
-                view.editing = Some(editing);
-            }
-            Action::FocusPrevious | Action::Up => {
-                editing.form.focus_previous();
-                view.editing = Some(editing);
-            }
-            Action::Confirm if !editing.saving => {
-                editing.form.clear_errors();
-                match editing.command() {
-                    Ok(command) => {
-                        editing.saving = true;
-                        effects.push(Effect::Request(command));
-                    }
-                    Err(error) => editing.form.mark(error.field.as_deref(), error.message),
-                }
-                view.editing = Some(editing);
-            }
-            _ => view.editing = Some(editing),
-        }
-        return (Some(Popup::Numbers(view)), effects);
-    }
-    if let Some(number) = view.removing.take() {
-        if action == Action::Confirm {
-            effects.push(Effect::Request(Command::RemoveNumber { number }));
-        }
-        return (Some(Popup::Numbers(view)), effects);
-    }
-
-    let count = view.numbers.as_ref().map_or(0, Vec::len);
-    let chosen = view.numbers.as_ref().and_then(|numbers| numbers.get(view.selected));
-    match action {
-        Action::Cancel | Action::Quit => return (None, effects),
-        Action::Up => view.selected = view.selected.saturating_sub(1),
-        Action::Down => view.selected = (view.selected + 1).min(count.saturating_sub(1)),
-        // In a popup the add key may be bound to apply first.
-        Action::AddUser | Action::Apply if view.numbers.is_some() => {
-            view.editing = Some(NumberForm::new(None));
-        }
-        Action::EditUser | Action::Confirm if chosen.is_some() => {
-            view.editing = Some(NumberForm::new(chosen));
-        }
-        Action::RemoveUser | Action::Discard if chosen.is_some() => {
-            view.removing = chosen.map(|number| number.number.clone());
-        }
-        _ => {}
-    }
-    (Some(Popup::Numbers(view)), effects)
-}
-
-/// Applies a reply meant for this screen; `None` when it is not one.
-pub fn apply_reply(
-    state: &mut ConsoleState,
-    command: &Command,
-    result: &Result<Reply, ControlError>,
-) -> Option<Vec<Effect>> {
-    if !matches!(
-        command,
-        Command::ListNumbers
-            | Command::AddNumber { .. }
-            | Command::SetNumber { .. }
-            | Command::RemoveNumber { .. }
-    ) {
-        return None;
-    }
-    let Some(Popup::Numbers(view)) = &mut state.popup else { return Some(Vec::new()) };
-    match result {
-        Ok(Reply::Numbers { numbers }) => {
-            view.selected = view.selected.min(numbers.len().saturating_sub(1));
-            view.numbers = Some(numbers.clone());
-            view.error = None;
-        }
-        Ok(Reply::Staged { subject }) => {
-            view.editing = None;
-            state.notice = Some(format!("{subject} staged: apply to make it live."));
-            return Some(vec![Effect::Request(Command::ListNumbers)]);
-        }
-        Ok(_) => view.error = Some("The PBX gave an unexpected answer.".to_string()),
-        Err(error) => match &mut view.editing {
-            Some(editing) => {
-                editing.saving = false;
-                editing.form.mark(error.field.as_deref(), error.message.clone());
-            }
-            None => view.error = Some(error.to_string()),
-        },
-    }
-    Some(Vec::new())
 }
 
 /// The destination as the list shows it: the type, then the second choice.

@@ -3,11 +3,14 @@
 //! [`Effect`]s the run loop carries out. Nothing here waits or draws.
 
 use super::action::{Action, Section};
+use super::groups_screen::{self, GroupList};
 use super::input::{Input, Key, KeyCode, Modifiers, Mouse, MouseKind};
 use super::layout;
+use super::list_screen;
+use super::numbers_screen::{self, NumberList};
 use super::render::help_line_count;
 use super::state::{ConsoleState, Followup, Pane, Popup, SipPopup};
-use super::{groups_screen, numbers_screen, review, user_editor, user_form, ExitReason};
+use super::{review, user_editor, user_form, ExitReason};
 use crate::control::api::{Command, ControlError, Reply};
 
 /// Work for the run loop.
@@ -209,12 +212,12 @@ fn update_popup(state: &mut ConsoleState, popup: Popup, action: Action) -> Vec<E
             popup
         }
         (Popup::Numbers(view), action) => {
-            let (popup, more) = numbers_screen::update(view, action);
+            let (popup, more) = list_screen::update(view, action);
             effects = more;
             popup
         }
         (Popup::Groups(view), action) => {
-            let (popup, more) = groups_screen::update(view, action);
+            let (popup, more) = list_screen::update(view, action);
             effects = more;
             popup
         }
@@ -355,10 +358,10 @@ pub fn apply_reply(
     if let Some(effects) = review::apply_reply(state, &command, &result) {
         return effects;
     }
-    if let Some(effects) = groups_screen::apply_reply(state, &command, &result) {
+    if let Some(effects) = list_screen::apply_reply::<GroupList>(state, &command, &result) {
         return effects;
     }
-    if let Some(effects) = numbers_screen::apply_reply(state, &command, &result) {
+    if let Some(effects) = list_screen::apply_reply::<NumberList>(state, &command, &result) {
         return effects;
     }
     if let Some(effects) = user_editor::apply_reply(state, &command, &result) {

@@ -2,7 +2,7 @@
 //! numbers with their destinations and the user groups with their members,
 //! each with the form that adds or edits one.
 
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
@@ -10,72 +10,46 @@ use ratatui::Frame;
 
 use super::form::{draw_form, form_key};
 use super::popups::{centered, popup_block, question};
+use crate::config::{IncomingNumber, UserGroup};
 use crate::console::action::Action;
 use crate::console::groups_screen::{GroupForm, GroupsView};
+use crate::console::list_screen::{ListKind, ListView};
 use crate::console::numbers_screen::{destination_text, NumbersView};
 use crate::console::state::ConsoleState;
 
+/// What sets one list screen apart when it is drawn.
+struct ListLook<'a, T> {
+    title: &'a str,
+    /// The column names after the marks.
+    header: String,
+    empty: &'a str,
+    /// The name under which the last refused Apply reports problems.
+    subject: &'a dyn Fn(&T) -> String,
+    /// The columns of one entry, after the marks.
+    row: &'a dyn Fn(&T) -> String,
+    /// The removal question: its title, and how it names the entry.
+    remove_title: &'a str,
+    remove_noun: &'a str,
+}
+
 pub(super) fn numbers(state: &ConsoleState, view: &NumbersView, frame: &mut Frame, area: Rect) {
-    let keymap = &state.keymap;
-    let bold = Style::new().add_modifier(Modifier::BOLD);
-    let keys = format!(
-        " {} add · {} edit · {} remove · {} close ",
-        keymap.hint(Action::AddUser),
-        form_key(keymap, Action::EditUser),
-        keymap.hint(Action::RemoveUser),
-        keymap.hint(Action::Cancel)
-    );
-    let block = popup_block(" Incoming numbers ").title_bottom(Line::from(keys).right_aligned());
-    let area = centered(area, 78, 20);
-    frame.render_widget(Clear, area);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-
-    let mut lines = vec![Line::styled(
-        format!("    {:<16} {:<32} {}", "Number", "Destination", "SMS note"),
-        bold.add_modifier(Modifier::UNDERLINED),
-    )];
-    match &view.numbers {
-        None => lines.push(Line::from("Asking the PBX…")),
-        Some(numbers) if numbers.is_empty() => {
-            lines.push(Line::from("No incoming numbers yet."));
-        }
-        Some(numbers) => {
-            let details = numbers
-                .get(view.selected)
-                .map(|n| problem_lines(state, &format!("incoming number {}", n.number)))
-                .unwrap_or_default();
-            let rows = usize::from(inner.height).saturating_sub(3 + details.len()).max(1);
-            let first = view.selected.saturating_sub(rows - 1);
-            for (index, number) in numbers.iter().enumerate().skip(first).take(rows) {
-                let marker = if index == view.selected { "› " } else { "  " };
-                let broken = broken_mark(state, &format!("incoming number {}", number.number));
-                let text = format!(
-                    "{marker}{broken}{:<16} {:<32} {}",
-                    number.number,
-                    destination_text(&number.destination),
-                    number.sms.as_deref().unwrap_or("-")
-                );
-                lines.push(if index == view.selected {
-                    Line::styled(text, bold)
-                } else {
-                    Line::from(text)
-                });
-            }
-            lines.extend(details);
-        }
-    }
-    if let Some(error) = &view.error {
-        lines.push(Line::default());
-        lines.push(Line::from(vec![Span::styled("Refused: ", bold), Span::raw(error.clone())]));
-    }
-    frame.render_widget(Paragraph::new(lines), inner);
-
-    if let Some(number) = &view.removing {
-        let text = format!("Remove incoming number {number}?");
-        let detail = "The removal is staged: it goes live when you apply.";
-        question(keymap, " Remove number? ", &[&text, detail], frame, area);
-    }
+    let look = ListLook {
+        title: " Incoming numbers ",
+        header: format!("{:<16} {:<32} {}", "Number", "Destination", "SMS note"),
+        empty: "No incoming numbers yet.",
+        subject: &|number: &IncomingNumber| format!("incoming number {}", number.number),
+        row: &|number: &IncomingNumber| {
+            format!(
+                "{:<16} {:<32} {}",
+                number.number,
+                destination_text(&number.destination),
+                number.sms.as_deref().unwrap_or("-")
+            )
+        },
+        remove_title: " Remove number? ",
+        remove_noun: "incoming number",
+    };
+    let area = list(state, view, &look, frame, area);
     let Some(editing) = &view.editing else { return };
     let title = match &editing.existing {
         Some(number) => format!(" Incoming number {number} "),
@@ -86,26 +60,43 @@ pub(super) fn numbers(state: &ConsoleState, view: &NumbersView, frame: &mut Fram
     } else {
         format!(
             " {} save · {} next field · {} leave ",
-            form_key(keymap, Action::Confirm),
-            form_key(keymap, Action::FocusNext),
-            form_key(keymap, Action::Cancel)
+            form_key(&state.keymap, Action::Confirm),
+            form_key(&state.keymap, Action::FocusNext),
+            form_key(&state.keymap, Action::Cancel)
         )
     };
-    let block = popup_block(&title).title_bottom(Line::from(keys).right_aligned());
-    let form_area = centered(area, 70, 9);
-    frame.render_widget(Clear, form_area);
-    let inner = block.inner(form_area);
-    frame.render_widget(block, form_area);
+    let (form_area, inner) = form_frame(&title, keys, (70, 9), frame, area);
     let cursor = draw_form(&editing.form, true, false, frame, inner);
-    if editing.asking_leave {
-        let detail = "What was typed in this form is lost.";
-        question(keymap, " Leave? ", &["Leave without saving?", detail], frame, form_area);
-    } else if let Some(cursor) = cursor {
-        frame.set_cursor_position(cursor);
-    }
+    form_end(state, editing.asking_leave, cursor, frame, form_area);
 }
 
 pub(super) fn groups(state: &ConsoleState, view: &GroupsView, frame: &mut Frame, area: Rect) {
+    let look = ListLook {
+        title: " User groups ",
+        header: format!("{:<16} {}", "Name", "Members"),
+        empty: "No user groups yet.",
+        subject: &|group: &UserGroup| format!("group {}", group.name),
+        row: &|group: &UserGroup| {
+            format!("{:<16} {}", group.name, member_names(state, &group.members))
+        },
+        remove_title: " Remove group? ",
+        remove_noun: "user group",
+    };
+    let area = list(state, view, &look, frame, area);
+    if let Some(editing) = &view.editing {
+        group_form(state, editing, frame, area);
+    }
+}
+
+/// Draws the list popup with its marks, keys and removal question; returns
+/// the popup's area, over which the form opens.
+fn list<K: ListKind>(
+    state: &ConsoleState,
+    view: &ListView<K>,
+    look: &ListLook<'_, K::Item>,
+    frame: &mut Frame,
+    area: Rect,
+) -> Rect {
     let keymap = &state.keymap;
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let keys = format!(
@@ -115,31 +106,28 @@ pub(super) fn groups(state: &ConsoleState, view: &GroupsView, frame: &mut Frame,
         keymap.hint(Action::RemoveUser),
         keymap.hint(Action::Cancel)
     );
-    let block = popup_block(" User groups ").title_bottom(Line::from(keys).right_aligned());
+    let block = popup_block(look.title).title_bottom(Line::from(keys).right_aligned());
     let area = centered(area, 78, 20);
     frame.render_widget(Clear, area);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let mut lines = vec![Line::styled(
-        format!("    {:<16} {}", "Name", "Members"),
-        bold.add_modifier(Modifier::UNDERLINED),
-    )];
-    match &view.groups {
+    let mut lines =
+        vec![Line::styled(format!("    {}", look.header), bold.add_modifier(Modifier::UNDERLINED))];
+    match &view.items {
         None => lines.push(Line::from("Asking the PBX…")),
-        Some(groups) if groups.is_empty() => lines.push(Line::from("No user groups yet.")),
-        Some(groups) => {
-            let details = groups
+        Some(items) if items.is_empty() => lines.push(Line::from(look.empty)),
+        Some(items) => {
+            let details = items
                 .get(view.selected)
-                .map(|g| problem_lines(state, &format!("group {}", g.name)))
+                .map(|item| problem_lines(state, &(look.subject)(item)))
                 .unwrap_or_default();
             let rows = usize::from(inner.height).saturating_sub(3 + details.len()).max(1);
             let first = view.selected.saturating_sub(rows - 1);
-            for (index, group) in groups.iter().enumerate().skip(first).take(rows) {
+            for (index, item) in items.iter().enumerate().skip(first).take(rows) {
                 let marker = if index == view.selected { "› " } else { "  " };
-                let broken = broken_mark(state, &format!("group {}", group.name));
-                let members = member_names(state, &group.members);
-                let text = format!("{marker}{broken}{:<16} {members}", group.name);
+                let broken = broken_mark(state, &(look.subject)(item));
+                let text = format!("{marker}{broken}{}", (look.row)(item));
                 lines.push(if index == view.selected {
                     Line::styled(text, bold)
                 } else {
@@ -156,12 +144,44 @@ pub(super) fn groups(state: &ConsoleState, view: &GroupsView, frame: &mut Frame,
     frame.render_widget(Paragraph::new(lines), inner);
 
     if let Some(name) = &view.removing {
-        let text = format!("Remove user group {name}?");
+        let text = format!("Remove {} {name}?", look.remove_noun);
         let detail = "The removal is staged: it goes live when you apply.";
-        question(keymap, " Remove group? ", &[&text, detail], frame, area);
+        question(keymap, look.remove_title, &[&text, detail], frame, area);
     }
-    if let Some(editing) = &view.editing {
-        group_form(state, editing, frame, area);
+    area
+}
+
+/// Clears a form's box of `size` over `area` and draws its frame; returns
+/// the box and the space inside it.
+fn form_frame(
+    title: &str,
+    keys: String,
+    (width, height): (u16, u16),
+    frame: &mut Frame,
+    area: Rect,
+) -> (Rect, Rect) {
+    let block = popup_block(title).title_bottom(Line::from(keys).right_aligned());
+    let form_area = centered(area, width, height);
+    frame.render_widget(Clear, form_area);
+    let inner = block.inner(form_area);
+    frame.render_widget(block, form_area);
+    (form_area, inner)
+}
+
+/// The question before leaving an edited form, or else the typing cursor.
+fn form_end(
+    state: &ConsoleState,
+    asking_leave: bool,
+    cursor: Option<Position>,
+    frame: &mut Frame,
+    form_area: Rect,
+) {
+    if asking_leave {
+        let detail = "What was typed in this form is lost.";
+        let lines = ["Leave without saving?", detail];
+        question(&state.keymap, " Leave? ", &lines, frame, form_area);
+    } else if let Some(cursor) = cursor {
+        frame.set_cursor_position(cursor);
     }
 }
 
@@ -183,11 +203,7 @@ fn group_form(state: &ConsoleState, editing: &GroupForm, frame: &mut Frame, area
     } else {
         format!(" ↑/↓ pick · {} adds the picked user ", form_key(keymap, Action::Confirm))
     };
-    let block = popup_block(&title).title_bottom(Line::from(keys).right_aligned());
-    let form_area = centered(area, 72, 14);
-    frame.render_widget(Clear, form_area);
-    let inner = block.inner(form_area);
-    frame.render_widget(block, form_area);
+    let (form_area, inner) = form_frame(&title, keys, (72, 14), frame, area);
 
     let [fields, rest] = ratatui::layout::Layout::vertical([
         ratatui::layout::Constraint::Length(3),
@@ -211,13 +227,7 @@ fn group_form(state: &ConsoleState, editing: &GroupForm, frame: &mut Frame, area
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }), rest);
-
-    if editing.asking_leave {
-        let detail = "What was typed in this form is lost.";
-        question(keymap, " Leave? ", &["Leave without saving?", detail], frame, form_area);
-    } else if let Some(cursor) = cursor {
-        frame.set_cursor_position(cursor);
-    }
+    form_end(state, editing.asking_leave, cursor, frame, form_area);
 }
 
 /// "! " before a line the last refused Apply found a problem with.
