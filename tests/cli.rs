@@ -1,46 +1,13 @@
 //! The `switchboard` binary as a script sees it: exit status, stdout, one-line
 //! errors on stderr, and the JSON shapes, on a temporary data directory.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Command;
+
+use support::cli::{ok, refused, switchboard};
 
 use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn switchboard(data: &Path, args: &[&str]) -> Run {
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("SWITCHBOARD_LOG")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let run = switchboard(data, args);
-    assert_eq!(run.code, 0, "{args:?} failed: {}", run.stderr);
-    run.stdout
-}
-
-/// Refused with exit 1 and exactly one line on stderr, which is returned.
-fn refused(data: &Path, args: &[&str]) -> String {
-    let run = switchboard(data, args);
-    assert_eq!(run.code, 1, "{args:?} should be refused; stdout: {}", run.stdout);
-    assert_eq!(run.stderr.lines().count(), 1, "one line on stderr: {:?}", run.stderr);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    run.stderr.trim_end().to_string()
-}
 
 #[test]
 fn a_user_is_added_listed_shown_and_removed() {

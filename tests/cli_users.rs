@@ -1,36 +1,11 @@
 //! `user set`, `number …`, `group …` and `pickup-group …` as a script sees them: exit status,
 //! the diff they stage, and the errors Apply lists.
 
+mod support;
+
 use std::path::Path;
-use std::process::Command;
 
-fn switchboard(data: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("SWITCHBOARD_LOG")
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.code().expect("exited, not killed"),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let (code, stdout, stderr) = switchboard(data, args);
-    assert_eq!(code, 0, "{args:?} failed: {stderr}");
-    stdout
-}
-
-fn refused(data: &Path, args: &[&str]) -> String {
-    let (code, stdout, stderr) = switchboard(data, args);
-    assert_eq!(code, 1, "{args:?} should be refused; stdout: {stdout}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
-    stderr
-}
+use support::cli::{ok, refused, switchboard, Run};
 
 #[test]
 fn every_tab_of_a_user_is_set_from_the_shell_and_shows_in_the_diff() {
@@ -96,7 +71,7 @@ fn bad_tab_values_are_refused_with_exit_one_and_unknown_flags_with_two() {
     let error = refused(data, &["user", "set", "1002", "--console-password", "short"]);
     assert!(error.contains("at least 8"), "{error}");
     refused(data, &["user", "set", "1009", "--name", "Nobody"]);
-    assert_eq!(switchboard(data, &["user", "set", "1002", "--colour", "red"]).0, 2);
+    assert_eq!(switchboard(data, &["user", "set", "1002", "--colour", "red"]).code, 2);
 }
 
 #[test]
@@ -166,12 +141,12 @@ fn pickup_groups_are_staged_listed_live_and_pickup_keys_must_name_one() {
     refused(data, &["pickup-group", "add", "hall", "--members", "1001,1001"]);
     refused(data, &["pickup-group", "set", "hall", "--members", "1001"]);
     assert!(ok(data, &["diff"]).contains("pickup group reception: added\n"));
-    let (code, stdout, stderr) = switchboard(data, &["pickup-group", "list"]);
+    let Run { code, stdout, stderr } = switchboard(data, &["pickup-group", "list"]);
     assert_eq!((code, stdout.as_str()), (0, "no pickup groups\n"));
     assert!(stderr.starts_with("note: "), "{stderr}");
     ok(data, &["apply"]);
 
-    let (_, stdout, stderr) = switchboard(data, &["pickup-group", "list"]);
+    let Run { stdout, stderr, .. } = switchboard(data, &["pickup-group", "list"]);
     assert!(stdout.contains("reception") && stdout.contains("1001, 1002"), "{stdout}");
     assert!(stderr.is_empty(), "{stderr}");
     ok(data, &["pickup-group", "set", "reception", "--members", "1001"]);
@@ -244,7 +219,7 @@ fn user_show_prints_every_tab_and_hides_secrets_unless_revealed() {
     let data = temp.path();
     office_with_every_tab_set(data);
 
-    let (code, text, stderr) = switchboard(data, &["user", "show", "1003"]);
+    let Run { code, stdout: text, stderr } = switchboard(data, &["user", "show", "1003"]);
     assert_eq!((code, stderr.as_str()), (0, ""), "nothing staged, no note");
     for line in [
         "General\n",
@@ -307,17 +282,18 @@ fn user_show_gives_the_staged_version_with_a_note() {
     office_with_every_tab_set(data);
     ok(data, &["user", "set", "1003", "--follow-me", "off", "--sip-password", "Staged-Secret-77"]);
 
-    let (code, text, stderr) = switchboard(data, &["user", "show", "1003", "--reveal"]);
+    let Run { code, stdout: text, stderr } =
+        switchboard(data, &["user", "show", "1003", "--reveal"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(text.contains("\nForwardings\n") && text.contains("Enabled                no\n"));
     assert!(text.contains("SIP password           Staged-Secret-77\n"), "{text}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("user 1003 has staged changes"), "{stderr}");
-    let (_, _, untouched) = switchboard(data, &["user", "show", "1002"]);
+    let Run { stderr: untouched, .. } = switchboard(data, &["user", "show", "1002"]);
     assert_eq!(untouched, "", "only the changed user is noted");
 
     ok(data, &["user", "rm", "1002"]);
-    let (code, text, stderr) = switchboard(data, &["user", "show", "1002", "--json"]);
+    let Run { code, stdout: text, stderr } = switchboard(data, &["user", "show", "1002", "--json"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("user 1002 is staged for removal"), "{stderr}");
     let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
@@ -331,5 +307,5 @@ fn user_show_of_an_unknown_user_fails_with_exit_one_and_a_bad_flag_with_two() {
     ok(data, &["user", "add", "1002", "--name", "Bob"]);
     let error = refused(data, &["user", "show", "1009"]);
     assert!(error.contains("1009"), "{error}");
-    assert_eq!(switchboard(data, &["user", "show", "1002", "--colour"]).0, 2);
+    assert_eq!(switchboard(data, &["user", "show", "1002", "--colour"]).code, 2);
 }

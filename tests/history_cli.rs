@@ -2,37 +2,13 @@
 //! exit status, messages, the JSON shape of `history --json`, and `diff`
 //! after a rollback, on a temporary data directory with no PBX running.
 
+mod support;
+
 use std::path::Path;
-use std::process::Command;
+
+use support::cli::{ok, switchboard};
 
 use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn switchboard(data: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("SWITCHBOARD_LOG")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let run = switchboard(data, args);
-    assert_eq!(run.code, 0, "{args:?} failed: {}", run.stderr);
-    run.stdout
-}
 
 /// Two revisions: 1 has Anne, 2 adds Bob.
 fn two_revisions(data: &Path) {

@@ -234,20 +234,7 @@ fn yes_no(value: bool) -> String {
 mod tests {
     use super::*;
     use crate::config::Settings;
-
-    fn user(extension: &str, name: &str) -> User {
-        User {
-            extension: extension.to_string(),
-            name: name.to_string(),
-            email: None,
-            gsm: None,
-            voicemail: false,
-            outgoing_number: None,
-            multiple_calls: false,
-            sip_password: format!("password-{extension}"),
-            ..User::default()
-        }
-    }
+    use crate::store::fixtures::user;
 
     fn config(users: &[User]) -> Config {
         Config {

@@ -1,20 +1,7 @@
 use super::*;
 use crate::config::User;
+use crate::store::fixtures::user;
 use crate::store::ApplyOutcome;
-
-fn user(extension: &str, name: &str) -> User {
-    User {
-        extension: extension.to_string(),
-        name: name.to_string(),
-        email: None,
-        gsm: None,
-        voicemail: false,
-        outgoing_number: None,
-        multiple_calls: false,
-        sip_password: format!("password-{extension}"),
-        ..User::default()
-    }
-}
 
 fn add(store: &Store, user: User) {
     store

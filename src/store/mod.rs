@@ -15,6 +15,8 @@
 
 mod calls;
 mod diff;
+#[cfg(test)]
+mod fixtures;
 mod history;
 mod marker;
 mod registrations;

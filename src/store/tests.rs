@@ -6,20 +6,7 @@ use super::*;
 use crate::config::{User, ValidationError};
 use crate::control::api::{CallOutcome, CallRecord};
 use crate::engine::CallLog;
-
-fn user(extension: &str, name: &str) -> User {
-    User {
-        extension: extension.to_string(),
-        name: name.to_string(),
-        email: None,
-        gsm: None,
-        voicemail: false,
-        outgoing_number: None,
-        multiple_calls: false,
-        sip_password: format!("password-{extension}"),
-        ..User::default()
-    }
-}
+use crate::store::fixtures::user;
 
 fn add(store: &Store, user: User) {
     store

@@ -18,6 +18,7 @@
 
 pub mod audio;
 pub mod baresip;
+pub mod cli;
 pub mod ctrl;
 pub mod pbx;
 pub mod ports;
